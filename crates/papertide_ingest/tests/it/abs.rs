@@ -1,0 +1,1 @@
+//! Tests of the abs module (being written).

@@ -1,0 +1,1 @@
+//! Tests of the atom module (being written).

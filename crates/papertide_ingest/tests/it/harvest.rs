@@ -1,0 +1,1 @@
+//! Tests of the harvest module (being written).

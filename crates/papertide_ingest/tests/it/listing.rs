@@ -1,0 +1,1 @@
+//! Tests of the listing module (being written).

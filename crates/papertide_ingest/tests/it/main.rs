@@ -1,0 +1,10 @@
+//! Integration tests of papertide_ingest against the real data in `../shared/data`.
+
+mod abs;
+mod atom;
+mod harvest;
+mod input;
+mod json;
+mod listing;
+mod oai;
+mod support;
