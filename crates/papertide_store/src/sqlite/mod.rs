@@ -1,0 +1,200 @@
+//! The SQLite [`Store`](crate::Store): [`SqliteStore`].
+//!
+//! One writer connection behind a mutex and a small pool of reader connections (WAL lets
+//! readers run beside the writer). Row mapping and the upsert live in [`papers`], schema
+//! changes in [`migrations`].
+
+pub mod migrations;
+mod papers;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::{CheckReport, Stats, Store, StoreError, UpsertStats};
+use papertide_core::{Community, Paper, PaperId};
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "papertide.db";
+
+/// Most idle reader connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;",
+    )?;
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a connection that is still usable: SQLite rolls
+    // back any open transaction when the next statement starts one.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    pub fn open_dir(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Open {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        Self::open(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        migrations::run(&mut writer)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut idle = lock(&self.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    fn file_bytes(&self) -> u64 {
+        let mut total = 0;
+        for suffix in ["", "-wal"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            total += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        }
+        total
+    }
+}
+
+impl Store for SqliteStore {
+    fn upsert_papers(&self, batch: &[Paper]) -> Result<UpsertStats, StoreError> {
+        let mut conn = lock(&self.writer);
+        papers::upsert(&mut conn, batch)
+    }
+
+    fn paper(&self, id: &PaperId) -> Result<Option<Paper>, StoreError> {
+        self.with_reader(|c| papers::get(c, id))
+    }
+
+    fn community(&self, id: &PaperId) -> Result<Community, StoreError> {
+        self.with_reader(|c| papers::community(c, id))
+    }
+
+    fn count_papers(&self) -> Result<u64, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row("SELECT count(*) FROM papers", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
+    fn stats(&self) -> Result<Stats, StoreError> {
+        let mut stats = self.with_reader(papers::stats)?;
+        stats.database_bytes = self.file_bytes();
+        Ok(stats)
+    }
+
+    fn for_each_paper(
+        &self,
+        f: &mut dyn FnMut(Paper) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|c| papers::for_each(c, f))
+    }
+
+    fn check(&self) -> Result<CheckReport, StoreError> {
+        self.with_reader(|c| {
+            let mut report = CheckReport::default();
+            let mut stmt = c.prepare("PRAGMA integrity_check")?;
+            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                let row = row?;
+                if row != "ok" {
+                    report.problems.push(format!("integrity: {row}"));
+                }
+            }
+            let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
+            let fk: Vec<String> = stmt
+                .query_map([], |r| {
+                    Ok(format!(
+                        "foreign key: {} row {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            report.problems.extend(fk);
+            papers::check_rows(c, &mut report)?;
+            Ok(report)
+        })
+    }
+
+    fn get_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+
+    fn put_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let conn = lock(&self.writer);
+        conn.execute(
+            "INSERT INTO state (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            params![key, value, chrono::Utc::now().timestamp()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! Plain result types returned by [`crate::Store`] methods.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What one [`crate::Store::upsert_papers`] call did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertStats {
+    /// Papers that were new.
+    pub inserted: u64,
+    /// Papers that changed (a newer version, or new fields).
+    pub updated: u64,
+    /// Papers already stored exactly so.
+    pub unchanged: u64,
+    /// Records of an older version than the stored one (ignored).
+    pub stale: u64,
+}
+
+impl UpsertStats {
+    /// Adds another call's counts to this one.
+    pub fn add(&mut self, other: UpsertStats) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.stale += other.stale;
+    }
+
+    /// Records seen.
+    pub fn total(&self) -> u64 {
+        self.inserted + self.updated + self.unchanged + self.stale
+    }
+}
+
+/// Summary of the store's content, for `papertide stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Number of papers.
+    pub papers: u64,
+    /// Papers by the source they were first imported from.
+    pub by_source: BTreeMap<String, u64>,
+    /// Papers by primary category (`(none)` where there is none).
+    pub by_primary_category: BTreeMap<String, u64>,
+    /// Earliest publication date.
+    pub earliest_published: Option<DateTime<Utc>>,
+    /// Latest publication date.
+    pub latest_published: Option<DateTime<Utc>>,
+    /// Size of the database on disk in bytes (including its write-ahead log).
+    pub database_bytes: u64,
+}
+
+/// Outcome of [`crate::Store::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Papers read back.
+    pub papers_checked: u64,
+    /// Every problem found; empty when the database is sound.
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    /// True when no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
