@@ -50,12 +50,18 @@ impl ArxivId {
 
     /// The same id without its version.
     pub fn without_version(&self) -> ArxivId {
-        ArxivId { base: self.base.clone(), version: None }
+        ArxivId {
+            base: self.base.clone(),
+            version: None,
+        }
     }
 
     /// The same id with the given version.
     pub fn with_version(&self, version: u32) -> ArxivId {
-        ArxivId { base: self.base.clone(), version: Some(version) }
+        ArxivId {
+            base: self.base.clone(),
+            version: Some(version),
+        }
     }
 
     /// True for old-style ids such as `hep-th/9901001`.
@@ -78,16 +84,29 @@ impl ArxivId {
 fn strip_decorations(s: &str) -> &str {
     let mut s = s.trim();
     for prefix in [
-        "https://", "http://", "www.", "export.", "arxiv.org/abs/", "arxiv.org/pdf/",
-        "arxiv.org/html/", "arxiv.org/api/", "oai:arxiv.org:", "arxiv:",
+        "https://",
+        "http://",
+        "www.",
+        "export.",
+        "arxiv.org/abs/",
+        "arxiv.org/pdf/",
+        "arxiv.org/html/",
+        "arxiv.org/api/",
+        "oai:arxiv.org:",
+        "arxiv:",
     ] {
-        if s.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix)) {
+        if s.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        {
             s = &s[prefix.len()..];
         }
     }
     s = s.trim_end_matches('/');
     let cut = s.len().saturating_sub(4);
-    if cut > 0 && s.get(cut..).is_some_and(|tail| tail.eq_ignore_ascii_case(".pdf")) {
+    if cut > 0
+        && s.get(cut..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(".pdf"))
+    {
         s = &s[..cut];
     }
     s
@@ -98,7 +117,8 @@ fn split_version(s: &str) -> Option<(&str, Option<u32>)> {
     match s.rfind('v') {
         Some(pos) if pos > 0 && s[..pos].ends_with(|c: char| c.is_ascii_digit()) => {
             let digits = &s[pos + 1..];
-            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
                 return None;
             }
             let v: u32 = digits.parse().ok()?;
@@ -113,7 +133,9 @@ fn valid_month(mm: &str) -> bool {
 }
 
 fn valid_new_style(s: &str) -> bool {
-    let Some((yymm, number)) = s.split_once('.') else { return false };
+    let Some((yymm, number)) = s.split_once('.') else {
+        return false;
+    };
     if yymm.len() != 4 || !yymm.bytes().all(|b| b.is_ascii_digit()) || !valid_month(&yymm[2..]) {
         return false;
     }
@@ -130,7 +152,9 @@ fn valid_new_style(s: &str) -> bool {
 }
 
 fn valid_old_style(s: &str) -> bool {
-    let Some((archive, number)) = s.split_once('/') else { return false };
+    let Some((archive, number)) = s.split_once('/') else {
+        return false;
+    };
     let (name, class) = match archive.split_once('.') {
         Some((n, c)) => (n, Some(c)),
         None => (archive, None),
@@ -163,7 +187,10 @@ impl FromStr for ArxivId {
         let not_arxiv = || IdError::NotArxiv(input.trim().to_string());
         let (base, version) = split_version(s).ok_or_else(not_arxiv)?;
         if valid_new_style(base) || valid_old_style(base) {
-            Ok(ArxivId { base: base.to_string(), version })
+            Ok(ArxivId {
+                base: base.to_string(),
+                version,
+            })
         } else {
             Err(not_arxiv())
         }
@@ -222,7 +249,12 @@ impl PaperId {
     fn parse_namespaced(input: &str) -> Result<PaperId, IdError> {
         let bad = || IdError::BadNamespaced(input.to_string());
         let s = input.trim();
-        for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/"] {
+        for prefix in [
+            "https://doi.org/",
+            "http://doi.org/",
+            "https://dx.doi.org/",
+            "http://dx.doi.org/",
+        ] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 return Self::parse_namespaced(&format!("doi:{rest}"));
             }
@@ -231,9 +263,12 @@ impl PaperId {
         let ns = ns.to_ascii_lowercase();
         let ns_ok = (1..=16).contains(&ns.len())
             && ns.starts_with(|c: char| c.is_ascii_lowercase())
-            && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && ns
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
             && !RESERVED_NAMESPACES.contains(&ns.as_str());
-        let value_ok = !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        let value_ok =
+            !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if ns_ok && value_ok {
             Ok(PaperId(format!("{ns}:{value}")))
         } else {
@@ -311,8 +346,14 @@ mod tests {
         assert_eq!(a("2401.01234v3").version(), Some(3));
         assert_eq!(a("2401.01234v3").base(), "2401.01234");
         assert_eq!(a("0704.0001").base(), "0704.0001");
-        assert!("0704.00001".parse::<ArxivId>().is_err(), "5 digits before 2015");
-        assert!("2401.0123".parse::<ArxivId>().is_err(), "4 digits after 2014");
+        assert!(
+            "0704.00001".parse::<ArxivId>().is_err(),
+            "5 digits before 2015"
+        );
+        assert!(
+            "2401.0123".parse::<ArxivId>().is_err(),
+            "4 digits after 2014"
+        );
         assert!("2413.01234".parse::<ArxivId>().is_err(), "month 13");
         assert!("0000.0000".parse::<ArxivId>().is_err());
         assert!("2401.01234v0".parse::<ArxivId>().is_err());
@@ -345,7 +386,10 @@ mod tests {
         ] {
             assert_eq!(a(s), a("2401.01234v2"), "{s}");
         }
-        assert_eq!(a("https://arxiv.org/abs/hep-th/9901001").base(), "hep-th/9901001");
+        assert_eq!(
+            a("https://arxiv.org/abs/hep-th/9901001").base(),
+            "hep-th/9901001"
+        );
     }
 
     #[test]
@@ -359,9 +403,15 @@ mod tests {
         assert!(d.as_arxiv().is_none());
         let u: PaperId = "https://doi.org/10.1145/359340.359342".parse().unwrap();
         assert_eq!(u, d);
-        assert_eq!("S2:123456".parse::<PaperId>().unwrap().as_str(), "s2:123456");
+        assert_eq!(
+            "S2:123456".parse::<PaperId>().unwrap().as_str(),
+            "s2:123456"
+        );
         assert_eq!("cacm:1234".parse::<PaperId>().unwrap().namespace(), "cacm");
-        assert_eq!("local:my-notes/1".parse::<PaperId>().unwrap().namespace(), "local");
+        assert_eq!(
+            "local:my-notes/1".parse::<PaperId>().unwrap().namespace(),
+            "local"
+        );
         assert!("arXiv:1234".parse::<PaperId>().is_err());
         assert!("http://example.com/x".parse::<PaperId>().is_err());
         assert!("doi:".parse::<PaperId>().is_err());
@@ -378,15 +428,40 @@ mod tests {
     }
 
     fn arb_arxiv() -> impl Strategy<Value = String> {
-        let new4 = (7u32..=14, 1u32..=12, 0u32..10000, proptest::option::of(1u32..100))
+        let new4 = (
+            7u32..=14,
+            1u32..=12,
+            0u32..10000,
+            proptest::option::of(1u32..100),
+        )
             .prop_filter("from 0704", |(y, m, _, _)| *y > 7 || *m >= 4)
-            .prop_map(|(y, m, n, v)| format!("{y:02}{m:02}.{n:04}{}", v.map(|v| format!("v{v}")).unwrap_or_default()));
-        let new5 = (15u32..=99, 1u32..=12, 0u32..100000, proptest::option::of(1u32..100))
-            .prop_map(|(y, m, n, v)| format!("{y:02}{m:02}.{n:05}{}", v.map(|v| format!("v{v}")).unwrap_or_default()));
+            .prop_map(|(y, m, n, v)| {
+                format!(
+                    "{y:02}{m:02}.{n:04}{}",
+                    v.map(|v| format!("v{v}")).unwrap_or_default()
+                )
+            });
+        let new5 = (
+            15u32..=99,
+            1u32..=12,
+            0u32..100000,
+            proptest::option::of(1u32..100),
+        )
+            .prop_map(|(y, m, n, v)| {
+                format!(
+                    "{y:02}{m:02}.{n:05}{}",
+                    v.map(|v| format!("v{v}")).unwrap_or_default()
+                )
+            });
         let old = (
-            prop::sample::select(vec!["hep-th", "math", "cond-mat", "astro-ph", "q-bio", "cs"]),
+            prop::sample::select(vec![
+                "hep-th", "math", "cond-mat", "astro-ph", "q-bio", "cs",
+            ]),
             proptest::option::of(prop::sample::select(vec!["GT", "AG", "AI", "stat-mech"])),
-            0u32..100, 1u32..=12, 0u32..1000, proptest::option::of(1u32..20),
+            0u32..100,
+            1u32..=12,
+            0u32..1000,
+            proptest::option::of(1u32..20),
         )
             .prop_map(|(a, c, y, m, n, v)| {
                 format!(

@@ -178,10 +178,11 @@ pub enum MergeOutcome {
     Updated(Box<Paper>),
 }
 
-/// Collapses every run of whitespace into one space and trims the ends.
+/// Collapses every run of whitespace (and control characters, which real feeds sometimes
+/// carry in mis-encoded text) into one space and trims the ends.
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -198,7 +199,8 @@ fn valid_category(c: &str) -> bool {
     !c.is_empty()
         && c.len() <= 32
         && c.starts_with(|ch: char| ch.is_ascii_alphabetic())
-        && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
 }
 
 impl Paper {
@@ -251,9 +253,13 @@ impl Paper {
         self.journal_ref = clean_opt(self.journal_ref);
         self.report_no = clean_opt(self.report_no);
         self.license = clean_opt(self.license);
-        self.doi = clean_opt(self.doi).map(|d| {
-            d.trim_start_matches("https://doi.org/").trim_start_matches("http://dx.doi.org/").to_string()
-        });
+        self.doi = clean_opt(self.doi.map(|d| {
+            let mut d = d.trim();
+            for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"] {
+                d = d.strip_prefix(prefix).unwrap_or(d);
+            }
+            d.to_string()
+        }));
         self.links.code = clean_opt(self.links.code);
         self.links.project = clean_opt(self.links.project);
         if let Some(ax) = self.id.as_arxiv() {
@@ -296,7 +302,11 @@ impl Paper {
         for (field, value) in optional {
             if let Some(v) = value {
                 if v.len() > MAX_FIELD_BYTES {
-                    return Err(ValidationError::TooLarge { field, bytes: v.len(), max: MAX_FIELD_BYTES });
+                    return Err(ValidationError::TooLarge {
+                        field,
+                        bytes: v.len(),
+                        max: MAX_FIELD_BYTES,
+                    });
                 }
                 if v.chars().any(char::is_control) {
                     return Err(ValidationError::ControlCharacters(field));
@@ -308,7 +318,11 @@ impl Paper {
         }
         let author_bytes: usize = self.authors.iter().map(String::len).sum();
         if author_bytes > MAX_ABSTRACT_BYTES * 4 {
-            return Err(ValidationError::TooLarge { field: "authors", bytes: author_bytes, max: MAX_ABSTRACT_BYTES * 4 });
+            return Err(ValidationError::TooLarge {
+                field: "authors",
+                bytes: author_bytes,
+                max: MAX_ABSTRACT_BYTES * 4,
+            });
         }
         if let Some(c) = self.categories.iter().find(|c| !valid_category(c)) {
             return Err(ValidationError::BadCategory(c.clone()));
@@ -330,25 +344,32 @@ impl Paper {
 
     /// Combines this stored record with a newly imported one of the same id.
     ///
-    /// - An incoming record of an older version is [`MergeOutcome::Stale`].
-    /// - Otherwise every field the incoming record has (non-empty) replaces the stored one,
-    ///   fields it lacks are kept (a listing without abstract keeps the stored abstract),
-    ///   `published` is the earliest known, `updated` the latest, and `source` stays the first.
+    /// - An incoming record is newer when its version is higher, or when it was updated later
+    ///   (OAI-PMH `arXiv` records carry dates but no version number); the version kept is the
+    ///   highest seen. An incoming record that is neither newer nor of the same version is
+    ///   [`MergeOutcome::Stale`].
+    /// - A newer record replaces every field it has (non-empty); fields it lacks are kept.
+    /// - The same version only fills fields the stored record lacks (a listing without
+    ///   abstract, then the full record): the first complete source wins, so importing
+    ///   several sources that disagree in details converges instead of flip-flopping.
+    /// - `published` is the earliest known date, `updated` the latest, `source` the first.
     /// - If that changes nothing, the result is [`MergeOutcome::Unchanged`], so re-importing
     ///   the same data is a no-op.
     pub fn merge(&self, incoming: &Paper) -> MergeOutcome {
-        if incoming.version < self.version {
+        let updated_later = matches!((incoming.updated, self.updated), (Some(a), Some(b)) if a > b);
+        let newer = incoming.version > self.version || updated_later;
+        if !newer && incoming.version < self.version {
             return MergeOutcome::Stale;
         }
-        fn pick(new: &Option<String>, old: &Option<String>) -> Option<String> {
-            new.clone().or_else(|| old.clone())
-        }
-        fn text(new: &str, old: &str) -> String {
-            if new.is_empty() { old } else { new }.to_string()
-        }
-        fn list(new: &[String], old: &[String]) -> Vec<String> {
-            if new.is_empty() { old } else { new }.to_vec()
-        }
+        let pick = |new: &Option<String>, old: &Option<String>| -> Option<String> {
+            if newer { new.clone().or_else(|| old.clone()) } else { old.clone().or_else(|| new.clone()) }
+        };
+        let text = |new: &str, old: &str| -> String {
+            if (newer && !new.is_empty()) || old.is_empty() { new } else { old }.to_string()
+        };
+        let list = |new: &[String], old: &[String]| -> Vec<String> {
+            if (newer && !new.is_empty()) || old.is_empty() { new } else { old }.to_vec()
+        };
         let merged = Paper {
             id: self.id.clone(),
             title: text(&incoming.title, &self.title),
@@ -363,7 +384,7 @@ impl Paper {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             },
-            version: incoming.version,
+            version: incoming.version.max(self.version),
             comment: pick(&incoming.comment, &self.comment),
             journal_ref: pick(&incoming.journal_ref, &self.journal_ref),
             doi: pick(&incoming.doi, &self.doi),
@@ -404,7 +425,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn paper(version: u32) -> Paper {
-        let mut p = Paper::new("2401.01234".parse().unwrap(), "  A   title\n  wrapped ", Source::Kaggle);
+        let mut p = Paper::new(
+            "2401.01234".parse().unwrap(),
+            "  A   title\n  wrapped ",
+            Source::Kaggle,
+        );
         p.version = version;
         p.abstract_text = "An abstract.".into();
         p.authors = vec!["Ada Lovelace".into(), " ".into()];
@@ -418,7 +443,10 @@ mod tests {
         assert_eq!(p.title, "A title wrapped");
         assert_eq!(p.authors, vec!["Ada Lovelace"]);
         assert_eq!(p.categories, vec!["cs.LG", "stat.ML"]);
-        assert_eq!(p.links.abs.as_deref(), Some("https://arxiv.org/abs/2401.01234"));
+        assert_eq!(
+            p.links.abs.as_deref(),
+            Some("https://arxiv.org/abs/2401.01234")
+        );
         assert_eq!(p.primary_category(), Some("cs.LG"));
         assert!(p.validate().is_ok());
     }
@@ -430,7 +458,13 @@ mod tests {
         assert_eq!(p.validate(), Err(ValidationError::MissingTitle));
         let mut p = paper(1);
         p.abstract_text = "x".repeat(MAX_ABSTRACT_BYTES + 1);
-        assert!(matches!(p.validate(), Err(ValidationError::TooLarge { field: "abstract", .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ValidationError::TooLarge {
+                field: "abstract",
+                ..
+            })
+        ));
         let mut p = paper(1);
         p.categories = vec!["cs LG".into()];
         assert!(matches!(p.validate(), Err(ValidationError::BadCategory(_))));
@@ -444,12 +478,61 @@ mod tests {
         v2.title = "New title".into();
         v2.abstract_text = String::new();
         v2.updated = Some(Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap());
-        let MergeOutcome::Updated(m) = v1.merge(&v2) else { panic!("expected update") };
+        let MergeOutcome::Updated(m) = v1.merge(&v2) else {
+            panic!("expected update")
+        };
         assert_eq!(m.title, "New title");
         assert_eq!(m.abstract_text, "An abstract.", "missing fields are kept");
         assert_eq!(m.version, 2);
         assert_eq!(m.merge(&v2), MergeOutcome::Unchanged);
         assert_eq!(m.merge(&v1), MergeOutcome::Stale);
+    }
+
+    #[test]
+    fn same_version_sources_converge() {
+        let full = paper(1);
+        let mut listing = Paper::new(full.id.clone(), "A title (listing)", Source::Listing);
+        listing.authors = vec!["A. Lovelace".into()];
+        let listing = listing.normalized();
+        // Listing first, then the full record: gaps are filled, the listing's title stays.
+        let MergeOutcome::Updated(m) = listing.merge(&full) else { panic!("expected update") };
+        assert_eq!(m.abstract_text, "An abstract.");
+        assert_eq!(m.title, "A title (listing)");
+        // Importing both again in any order changes nothing.
+        assert_eq!(m.merge(&listing), MergeOutcome::Unchanged);
+        assert_eq!(m.merge(&full), MergeOutcome::Unchanged);
+    }
+
+    #[test]
+    fn a_later_update_without_version_number_is_newer() {
+        let mut v3 = paper(3);
+        v3.updated = Some(Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap());
+        let mut oai = paper(1);
+        oai.title = "Title from OAI".into();
+        oai.updated = Some(Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap());
+        let MergeOutcome::Updated(m) = v3.merge(&oai) else { panic!("expected update") };
+        assert_eq!((m.title.as_str(), m.version), ("Title from OAI", 3));
+        assert_eq!(m.merge(&v3), MergeOutcome::Unchanged);
+        assert_eq!(m.merge(&oai), MergeOutcome::Stale);
+    }
+
+    #[test]
+    fn normalizing_is_idempotent_for_doi_urls() {
+        for doi in ["https://doi.org/", "https://doi.org/ x", " doi:10.1/x ", "10.1/x"] {
+            let mut p = paper(1);
+            p.doi = Some(doi.into());
+            let once = p.normalized();
+            assert_eq!(once.clone().normalized(), once, "{doi}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_cleaned() {
+        let mut p = paper(1);
+        p.title = "Mis\u{85}encoded\u{0}title".into();
+        let p = p.normalized();
+        assert_eq!(p.title, "Mis encoded title");
+        assert!(p.validate().is_ok());
     }
 
     #[test]

@@ -81,7 +81,8 @@ pub fn upsert(conn: &mut Connection, batch: &[Paper]) -> Result<UpsertStats, Sto
             tx.prepare_cached(&format!("SELECT {COLUMNS} FROM papers WHERE id = ?1"))?;
         let mut insert = tx.prepare_cached(&format!(
             "INSERT INTO papers ({COLUMNS}, primary_category, imported_at, changed_at, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21)
+             ON CONFLICT (id) DO NOTHING"
         ))?;
         let mut update = tx.prepare_cached(
             "UPDATE papers SET title = ?2, abstract = ?3, authors = ?4, categories = ?5, published = ?6,
@@ -91,47 +92,40 @@ pub fn upsert(conn: &mut Connection, batch: &[Paper]) -> Result<UpsertStats, Sto
              WHERE id = ?1",
         )?;
         for paper in batch {
-            let existing = select
-                .query_row([paper.id.as_str()], |r| Ok(read_row(r)))
-                .optional()?
-                .transpose()?;
-            let (target, stmt) = match &existing {
-                None => (paper, &mut insert),
-                Some(stored) => match stored.merge(paper) {
-                    MergeOutcome::Unchanged => {
-                        stats.unchanged += 1;
-                        continue;
-                    }
-                    MergeOutcome::Stale => {
-                        stats.stale += 1;
-                        continue;
-                    }
-                    MergeOutcome::Updated(merged) => {
-                        seq += 1;
-                        bind_and_run(&mut update, &merged, now, seq)?;
-                        stats.updated += 1;
-                        continue;
-                    }
-                },
-            };
-            seq += 1;
-            bind_and_run(stmt, target, now, seq)?;
-            stats.inserted += 1;
+            // Most imports are of new papers: try the insert first, merge only on conflict.
+            if bind_and_run(&mut insert, paper, now, seq + 1)? == 1 {
+                seq += 1;
+                stats.inserted += 1;
+                continue;
+            }
+            let stored = select
+                .query_row([paper.id.as_str()], |r| Ok(read_row(r)))?
+                .map_err(|e| corrupt(paper.id.as_str(), format!("unreadable while merging: {e}")))?;
+            match stored.merge(paper) {
+                MergeOutcome::Unchanged => stats.unchanged += 1,
+                MergeOutcome::Stale => stats.stale += 1,
+                MergeOutcome::Updated(merged) => {
+                    seq += 1;
+                    bind_and_run(&mut update, &merged, now, seq)?;
+                    stats.updated += 1;
+                }
+            }
         }
     }
     tx.commit()?;
     Ok(stats)
 }
 
+/// Binds a paper to the insert or update statement and runs it; returns the rows changed.
 fn bind_and_run(
     stmt: &mut rusqlite::CachedStatement<'_>,
     p: &Paper,
     now: i64,
     seq: i64,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     let authors = p.authors.join(&AUTHOR_SEP.to_string());
     let categories = p.categories.join(" ");
-    stmt.execute(params![
+    let changed = stmt.execute(params![
         p.id.as_str(),
         p.title,
         p.abstract_text,
@@ -154,7 +148,7 @@ fn bind_and_run(
         now,
         seq,
     ])?;
-    Ok(())
+    Ok(changed)
 }
 
 /// One paper by id.
