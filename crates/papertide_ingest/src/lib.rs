@@ -14,7 +14,9 @@
 //! Writing to the store is the caller's job (see the `papertide` binary's `import` command).
 
 pub mod abs;
+pub(crate) mod abs_header;
 pub mod atom;
+pub mod authors;
 pub mod daily;
 pub mod dates;
 pub mod export;
@@ -23,6 +25,7 @@ pub mod input;
 pub mod kaggle;
 pub mod listing;
 pub mod oai;
+mod xml;
 
 use std::fmt;
 
