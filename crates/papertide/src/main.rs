@@ -1,1 +1,81 @@
-fn main() {}
+//! The `papertide` command line.
+//!
+//! Each subcommand lives in [`cmd`]; configuration in [`config`]; terminal progress in
+//! [`progress`]. Exit codes: 0 success, 1 error, 3 some records were rejected (import),
+//! 4 problems found (`db check`), 130 interrupted.
+
+mod cmd;
+mod config;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+/// papertide: a self-hostable research-paper service.
+#[derive(Debug, Parser)]
+#[command(name = "papertide", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Directory holding the database and indexes [default: the platform data dir]
+    #[arg(long, global = true, env = "PAPERTIDE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Configuration file (TOML) [default: DATA_DIR/papertide.toml if present]
+    #[arg(long, global = true, env = "PAPERTIDE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Log filter, e.g. `info` or `papertide_ingest=debug`
+    #[arg(long, global = true, env = "PAPERTIDE_LOG", default_value = "warn")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import papers from files or stdin (Atom, OAI-PMH, Kaggle, .abs, listings, JSON Lines)
+    Import(cmd::import::Args),
+    /// Fetch papers from arXiv over OAI-PMH or the arXiv API
+    Harvest(cmd::harvest::Args),
+    /// Write every paper as JSON Lines (re-importable with `papertide import`)
+    Export(cmd::export::Args),
+    /// Show what the database holds
+    Stats(cmd::stats::StatsArgs),
+    /// Show one paper
+    Paper(cmd::stats::PaperArgs),
+    /// Database maintenance
+    Db {
+        #[command(subcommand)]
+        command: cmd::db::Command,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    match cli.command {
+        Command::Import(args) => cmd::import::run(&config, args),
+        Command::Harvest(args) => cmd::harvest::run(&config, args),
+        Command::Export(args) => cmd::export::run(&config, args),
+        Command::Stats(args) => cmd::stats::stats(&config, args),
+        Command::Paper(args) => cmd::stats::paper(&config, args),
+        Command::Db { command } => cmd::db::run(&config, command),
+    }
+}

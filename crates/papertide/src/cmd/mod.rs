@@ -1,0 +1,19 @@
+//! One module per subcommand. Each exposes clap `Args` and a `run(&Config, Args)`.
+
+pub mod db;
+pub mod export;
+pub mod harvest;
+pub mod import;
+mod sink;
+pub mod stats;
+
+use anyhow::Context;
+use papertide_store::SqliteStore;
+
+use crate::config::Config;
+
+/// Opens the store in the configured data directory.
+pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open_dir(&config.data_dir)
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))
+}
