@@ -20,6 +20,8 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 
 use crate::{io_err, Emit, Format, IngestError};
 
+mod threaded;
+
 /// How much of each stream [`detect`] sees.
 pub const HEAD_BYTES: usize = 64 * 1024;
 /// How many compression layers are undone at most (`.gz` of `.xz` of ...).
@@ -118,7 +120,11 @@ pub fn read_path(
             progress.add_total(meta.len());
         }
     }
-    read_reader(file, &origin, format, progress, emit)
+    match threaded::inflate_in_background(file, progress).map_err(io_err(&origin))? {
+        // Compressed: inflate on another core; the compressed bytes are counted there.
+        Ok(inflated) => read_counted(inflated, None, &origin, format, emit),
+        Err(file) => read_reader(file, &origin, format, progress, emit),
+    }
 }
 
 /// Like [`read_path`] for standard input, with origin `-`.
@@ -135,8 +141,22 @@ pub fn read_reader(
     progress: &Progress,
     emit: Emit<'_>,
 ) -> Result<StreamSummary, IngestError> {
-    let counting = Counting { inner: reader, read: progress.read.clone() };
-    let peeked = decompress(Box::new(BufReader::with_capacity(HEAD_BYTES, counting)), origin)?;
+    read_counted(reader, Some(progress), origin, format, emit)
+}
+
+/// [`read_reader`], counting the bytes read into `progress` when given.
+fn read_counted(
+    reader: impl Read,
+    progress: Option<&Progress>,
+    origin: &str,
+    format: Option<Format>,
+    emit: Emit<'_>,
+) -> Result<StreamSummary, IngestError> {
+    let reader: Box<dyn BufRead + '_> = match progress {
+        Some(p) => Box::new(BufReader::with_capacity(HEAD_BYTES, Counting { inner: reader, read: p.read.clone() })),
+        None => Box::new(BufReader::with_capacity(HEAD_BYTES, reader)),
+    };
+    let peeked = decompress(reader, origin)?;
     let mut summary = StreamSummary::default();
     let mut rest = if is_tar(origin, &peeked.head) {
         walk_tar(peeked.into_reader(), origin, format, &mut summary, emit)?

@@ -14,7 +14,7 @@ pub mod sqlite;
 mod types;
 
 pub use sqlite::SqliteStore;
-pub use types::{CheckReport, Stats, UpsertStats};
+pub use types::{ChangedPaper, CheckReport, Stats, UpsertStats};
 
 use papertide_core::{Community, Paper, PaperId};
 
@@ -33,7 +33,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The database was written by a newer papertide.
-    #[error("the database schema is version {found}, newer than this papertide understands ({known}); upgrade papertide")]
+    #[error(
+        "the database schema is version {found}, newer than this papertide understands ({known}); upgrade papertide"
+    )]
     SchemaTooNew {
         /// The version in the file.
         found: i64,
@@ -73,10 +75,7 @@ pub trait Store: Send + Sync {
     fn stats(&self) -> Result<Stats, StoreError>;
 
     /// Calls `f` with every paper in id order (streaming; memory stays flat).
-    fn for_each_paper(
-        &self,
-        f: &mut dyn FnMut(Paper) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+    fn for_each_paper(&self, f: &mut dyn FnMut(Paper) -> Result<(), StoreError>) -> Result<(), StoreError>;
 
     /// Checks the database: storage integrity, foreign keys, and that every row reads back.
     fn check(&self) -> Result<CheckReport, StoreError>;
@@ -86,4 +85,42 @@ pub trait Store: Send + Sync {
 
     /// Writes a small piece of named state.
     fn put_state(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// The change feed: papers inserted or updated after change number `after_seq`, oldest
+    /// change first, at most `limit`. Search indexes follow it to stay current.
+    fn papers_changed_since(&self, after_seq: u64, limit: usize) -> Result<Vec<ChangedPaper>, StoreError>;
+
+    /// The newest change number (0 for an empty store).
+    fn max_seq(&self) -> Result<u64, StoreError>;
+
+    /// The integer key of a paper (stable for its lifetime; indexes refer to papers by it).
+    fn key_of(&self, id: &PaperId) -> Result<Option<u64>, StoreError>;
+
+    /// Papers by integer key, in the order asked; unknown keys are left out.
+    fn papers_by_keys(&self, keys: &[u64]) -> Result<Vec<(u64, Paper)>, StoreError>;
+
+    /// Stores embeddings (key, vector) computed with `model`, replacing older ones.
+    fn put_embeddings(&self, model: &str, items: &[(u64, Vec<f32>)]) -> Result<(), StoreError>;
+
+    /// One paper's embedding with `model`.
+    fn embedding(&self, model: &str, key: u64) -> Result<Option<Vec<f32>>, StoreError>;
+
+    /// Calls `f` with every stored embedding of `model`, in key order.
+    fn for_each_embedding(
+        &self,
+        model: &str,
+        f: &mut dyn FnMut(u64, Vec<f32>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    /// Papers with no embedding for `model` (the backlog), with key above `after_key`, in key
+    /// order, at most `limit`.
+    fn papers_without_embedding(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Paper)>, StoreError>;
+
+    /// Number of papers with no embedding for `model`.
+    fn embedding_backlog(&self, model: &str) -> Result<u64, StoreError>;
 }

@@ -65,3 +65,14 @@ impl CheckReport {
         self.problems.is_empty()
     }
 }
+
+/// One entry of the change feed ([`crate::Store::papers_changed_since`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedPaper {
+    /// The paper's integer key.
+    pub key: u64,
+    /// Its change number.
+    pub seq: u64,
+    /// The paper as it is now.
+    pub paper: papertide_core::Paper,
+}

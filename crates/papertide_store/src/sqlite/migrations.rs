@@ -6,10 +6,11 @@ use rusqlite::{params, Connection};
 use crate::StoreError;
 
 /// `(version, name, sql)`, in order.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "papers",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "papers",
+        r#"
 CREATE TABLE papers (
     pk               INTEGER PRIMARY KEY,
     id               TEXT    NOT NULL UNIQUE,
@@ -53,7 +54,24 @@ CREATE TABLE state (
     updated_at INTEGER NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "embeddings",
+        r#"
+-- One vector per paper and model, for the paper's current title and abstract: rows are
+-- deleted when either changes, so "papers without a row" is the embedding backlog.
+CREATE TABLE embeddings (
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    model      TEXT    NOT NULL,
+    dim        INTEGER NOT NULL CHECK (dim > 0),
+    vector     BLOB    NOT NULL,   -- dim little-endian f32 values
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (model, paper_pk)
+) WITHOUT ROWID;
+"#,
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {
@@ -69,16 +87,9 @@ pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
             applied_at INTEGER NOT NULL
         );",
     )?;
-    let current: i64 = conn.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
+    let current: i64 = conn.query_row("SELECT coalesce(max(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     if current > latest() {
-        return Err(StoreError::SchemaTooNew {
-            found: current,
-            known: latest(),
-        });
+        return Err(StoreError::SchemaTooNew { found: current, known: latest() });
     }
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction()?;
@@ -88,11 +99,7 @@ pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
             params![version, name, chrono::Utc::now().timestamp()],
         )?;
         tx.commit()?;
-        tracing::info!(
-            schema.version = version,
-            schema.name = name,
-            "applied migration"
-        );
+        tracing::info!(schema.version = version, schema.name = name, "applied migration");
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! readers run beside the writer). Row mapping and the upsert live in [`papers`], schema
 //! changes in [`migrations`].
 
+mod embeddings;
 pub mod migrations;
 mod papers;
 
@@ -12,7 +13,7 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::{CheckReport, Stats, Store, StoreError, UpsertStats};
+use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats};
 use papertide_core::{Community, Paper, PaperId};
 
 /// The file name of the database inside the data directory.
@@ -30,9 +31,7 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
@@ -57,10 +56,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     pub fn open_dir(data_dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Open {
-            path: data_dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::Open { path: data_dir.display().to_string(), source })?;
         Self::open(&data_dir.join(DB_FILE))
     }
 
@@ -69,11 +66,7 @@ impl SqliteStore {
         let mut writer = Connection::open(path)?;
         configure(&writer)?;
         migrations::run(&mut writer)?;
-        Ok(SqliteStore {
-            path: path.to_path_buf(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-        })
+        Ok(SqliteStore { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
     }
 
     /// The database file.
@@ -81,19 +74,14 @@ impl SqliteStore {
         &self.path
     }
 
-    fn with_reader<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = lock(&self.readers).pop();
         let conn = match pooled {
             Some(c) => c,
             None => {
                 let c = Connection::open_with_flags(
                     &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                        | OpenFlags::SQLITE_OPEN_URI,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
                 )?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
                 c
@@ -133,9 +121,7 @@ impl Store for SqliteStore {
     }
 
     fn count_papers(&self) -> Result<u64, StoreError> {
-        self.with_reader(|c| {
-            Ok(c.query_row("SELECT count(*) FROM papers", [], |r| r.get::<_, i64>(0))? as u64)
-        })
+        self.with_reader(|c| Ok(c.query_row("SELECT count(*) FROM papers", [], |r| r.get::<_, i64>(0))? as u64))
     }
 
     fn stats(&self) -> Result<Stats, StoreError> {
@@ -144,10 +130,7 @@ impl Store for SqliteStore {
         Ok(stats)
     }
 
-    fn for_each_paper(
-        &self,
-        f: &mut dyn FnMut(Paper) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn for_each_paper(&self, f: &mut dyn FnMut(Paper) -> Result<(), StoreError>) -> Result<(), StoreError> {
         self.with_reader(|c| papers::for_each(c, f))
     }
 
@@ -163,13 +146,7 @@ impl Store for SqliteStore {
             }
             let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
             let fk: Vec<String> = stmt
-                .query_map([], |r| {
-                    Ok(format!(
-                        "foreign key: {} row {}",
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?
-                    ))
-                })?
+                .query_map([], |r| Ok(format!("foreign key: {} row {}", r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
                 .collect::<Result<_, _>>()?;
             report.problems.extend(fk);
             papers::check_rows(c, &mut report)?;
@@ -179,12 +156,7 @@ impl Store for SqliteStore {
 
     fn get_state(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.with_reader(|c| {
-            Ok(
-                c.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            )
+            Ok(c.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
         })
     }
 
@@ -196,5 +168,53 @@ impl Store for SqliteStore {
             params![key, value, chrono::Utc::now().timestamp()],
         )?;
         Ok(())
+    }
+
+    fn papers_changed_since(&self, after_seq: u64, limit: usize) -> Result<Vec<ChangedPaper>, StoreError> {
+        self.with_reader(|c| papers::changed_since(c, after_seq, limit))
+    }
+
+    fn max_seq(&self) -> Result<u64, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM papers", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+    }
+
+    fn key_of(&self, id: &PaperId) -> Result<Option<u64>, StoreError> {
+        self.with_reader(|c| papers::key_of(c, id))
+    }
+
+    fn papers_by_keys(&self, keys: &[u64]) -> Result<Vec<(u64, Paper)>, StoreError> {
+        self.with_reader(|c| papers::by_keys(c, keys))
+    }
+
+    fn put_embeddings(&self, model: &str, items: &[(u64, Vec<f32>)]) -> Result<(), StoreError> {
+        let mut conn = lock(&self.writer);
+        embeddings::put(&mut conn, model, items)
+    }
+
+    fn embedding(&self, model: &str, key: u64) -> Result<Option<Vec<f32>>, StoreError> {
+        self.with_reader(|c| embeddings::get(c, model, key))
+    }
+
+    fn for_each_embedding(
+        &self,
+        model: &str,
+        f: &mut dyn FnMut(u64, Vec<f32>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with_reader(|c| embeddings::for_each(c, model, f))
+    }
+
+    fn papers_without_embedding(
+        &self,
+        model: &str,
+        after_key: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Paper)>, StoreError> {
+        self.with_reader(|c| embeddings::missing(c, model, after_key, limit))
+    }
+
+    fn embedding_backlog(&self, model: &str) -> Result<u64, StoreError> {
+        self.with_reader(|c| embeddings::backlog(c, model))
     }
 }

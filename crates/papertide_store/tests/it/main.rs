@@ -1,6 +1,7 @@
 //! Integration tests of the store. Every test runs against each backend returned by
 //! [`backends`] (SQLite today), each with its own temporary database.
 
+mod feed;
 mod papers;
 mod sqlite;
 
@@ -15,11 +16,7 @@ pub fn backends() -> Vec<(Box<dyn Store>, tempfile::TempDir)> {
 
 /// A normalized arXiv paper for tests.
 pub fn paper(id: &str, version: u32, title: &str) -> papertide_core::Paper {
-    let mut p = papertide_core::Paper::new(
-        id.parse().expect("id"),
-        title,
-        papertide_core::Source::Kaggle,
-    );
+    let mut p = papertide_core::Paper::new(id.parse().expect("id"), title, papertide_core::Source::Kaggle);
     p.version = version;
     p.abstract_text = format!("Abstract of {id}.");
     p.authors = vec!["Ada Lovelace".into(), "Charles Babbage".into()];

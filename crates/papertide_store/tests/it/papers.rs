@@ -13,61 +13,32 @@ fn insert_read_back_and_reimport_is_a_no_op() {
             Source::Local,
         );
         doi.authors = vec!["R. L. Rivest".into()];
-        let batch = vec![
-            paper("2401.01234", 1, "First"),
-            paper("hep-th/9901001", 3, "Second"),
-            doi.normalized(),
-        ];
+        let batch = vec![paper("2401.01234", 1, "First"), paper("hep-th/9901001", 3, "Second"), doi.normalized()];
         let s = store.upsert_papers(&batch).unwrap();
-        assert_eq!(
-            s,
-            UpsertStats {
-                inserted: 3,
-                ..Default::default()
-            }
-        );
+        assert_eq!(s, UpsertStats { inserted: 3, ..Default::default() });
         for p in &batch {
             assert_eq!(store.paper(&p.id).unwrap().as_ref(), Some(p));
         }
         let again = store.upsert_papers(&batch).unwrap();
-        assert_eq!(
-            again,
-            UpsertStats {
-                unchanged: 3,
-                ..Default::default()
-            }
-        );
+        assert_eq!(again, UpsertStats { unchanged: 3, ..Default::default() });
         assert_eq!(store.count_papers().unwrap(), 3);
-        assert!(store
-            .paper(&"2401.99999".parse().unwrap())
-            .unwrap()
-            .is_none());
+        assert!(store.paper(&"2401.99999".parse().unwrap()).unwrap().is_none());
     }
 }
 
 #[test]
 fn newer_version_updates_in_place_and_older_is_ignored() {
     for (store, _dir) in backends() {
-        store
-            .upsert_papers(&[paper("2401.01234", 1, "Old title")])
-            .unwrap();
+        store.upsert_papers(&[paper("2401.01234", 1, "Old title")]).unwrap();
         let mut v2 = paper("2401.01234", 2, "New title");
         v2.abstract_text = String::new();
         v2.updated = "2024-03-01T00:00:00Z".parse().ok();
         let s = store.upsert_papers(&[v2]).unwrap();
         assert_eq!(s.updated, 1);
-        let got = store
-            .paper(&"2401.01234".parse().unwrap())
-            .unwrap()
-            .unwrap();
+        let got = store.paper(&"2401.01234".parse().unwrap()).unwrap().unwrap();
         assert_eq!((got.title.as_str(), got.version), ("New title", 2));
-        assert_eq!(
-            got.abstract_text, "Abstract of 2401.01234.",
-            "fields the update lacks are kept"
-        );
-        let s = store
-            .upsert_papers(&[paper("2401.01234", 1, "Old title")])
-            .unwrap();
+        assert_eq!(got.abstract_text, "Abstract of 2401.01234.", "fields the update lacks are kept");
+        let s = store.upsert_papers(&[paper("2401.01234", 1, "Old title")]).unwrap();
         assert_eq!(s.stale, 1);
         assert_eq!(store.paper(&got.id).unwrap().unwrap().title, "New title");
         assert_eq!(store.count_papers().unwrap(), 1);
@@ -78,21 +49,9 @@ fn newer_version_updates_in_place_and_older_is_ignored() {
 fn duplicates_within_one_batch_merge() {
     for (store, _dir) in backends() {
         let s = store
-            .upsert_papers(&[
-                paper("2401.00001", 1, "A"),
-                paper("2401.00001", 2, "B"),
-                paper("2401.00001", 2, "B"),
-            ])
+            .upsert_papers(&[paper("2401.00001", 1, "A"), paper("2401.00001", 2, "B"), paper("2401.00001", 2, "B")])
             .unwrap();
-        assert_eq!(
-            s,
-            UpsertStats {
-                inserted: 1,
-                updated: 1,
-                unchanged: 1,
-                stale: 0
-            }
-        );
+        assert_eq!(s, UpsertStats { inserted: 1, updated: 1, unchanged: 1, stale: 0 });
         assert_eq!(store.count_papers().unwrap(), 1);
     }
 }
@@ -119,10 +78,7 @@ fn for_each_streams_in_id_order_and_stats_count() {
         assert_eq!(stats.by_source.get("kaggle"), Some(&4));
         assert_eq!(stats.by_primary_category.get("cs.LG"), Some(&4));
         assert!(stats.database_bytes > 0);
-        assert_eq!(
-            stats.earliest_published,
-            "2024-01-02T03:04:05Z".parse().ok()
-        );
+        assert_eq!(stats.earliest_published, "2024-01-02T03:04:05Z".parse().ok());
         assert!(store.check().unwrap().is_ok());
     }
 }
@@ -133,10 +89,7 @@ fn state_round_trips() {
         assert_eq!(store.get_state("harvest.oai").unwrap(), None);
         store.put_state("harvest.oai", "{\"token\":\"a\"}").unwrap();
         store.put_state("harvest.oai", "{\"token\":\"b\"}").unwrap();
-        assert_eq!(
-            store.get_state("harvest.oai").unwrap().as_deref(),
-            Some("{\"token\":\"b\"}")
-        );
+        assert_eq!(store.get_state("harvest.oai").unwrap().as_deref(), Some("{\"token\":\"b\"}"));
     }
 }
 
