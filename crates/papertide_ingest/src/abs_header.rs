@@ -26,14 +26,13 @@
 //!   0x80–0x9F as windows-1252, as browsers do), that entry only. Control characters are
 //!   cleaned: arXiv's DEL-for-umlaut artefact becomes `\"`, others become spaces.
 
-mod names;
 mod scan;
 
 use papertide_core::{ArxivId, Paper, PaperId, Source};
 
 pub(crate) use scan::{count_entry_starts, head_lines, is_blank, is_id_line, is_marker, is_separator};
 
-use crate::{dates::parse_date, emit_paper, reject, Emit, IngestError, Location};
+use crate::{authors::split_authors, dates::parse_date, emit_paper, reject, Emit, IngestError, Location};
 
 /// What [`parse_stream`] saw.
 #[derive(Debug, Clone, Copy, Default)]
@@ -299,7 +298,7 @@ pub(crate) fn build(lines: &[String], abstract_text: String, source: Source) -> 
     }
     let mut paper = Paper::new(PaperId::arxiv(&arxiv), title, source);
     paper.abstract_text = abstract_text;
-    paper.authors = h.authors.as_deref().map(names::split_authors).unwrap_or_default();
+    paper.authors = h.authors.as_deref().map(split_authors).unwrap_or_default();
     paper.categories = match h.categories.as_deref().map(str::split_whitespace) {
         Some(cats) => cats.map(str::to_string).collect(),
         None => archive_of(&arxiv).into_iter().collect(),
