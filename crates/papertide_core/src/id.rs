@@ -95,8 +95,12 @@ fn strip_decorations(s: &str) -> &str {
         "oai:arxiv.org:",
         "arxiv:",
     ] {
-        if s.get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        // `www.` and `export.` only as part of the host name: `www.ab/9901001` is an
+        // old-style id (archive `www`, class `ab`), and stripping them there would make
+        // `www.www.ab/9901001` parse to an id whose string parses to another id.
+        let host = matches!(prefix, "www." | "export.");
+        if starts_with_ignore_case(s, prefix)
+            && (!host || starts_with_ignore_case(&s[prefix.len()..], "arxiv.org/"))
         {
             s = &s[prefix.len()..];
         }
@@ -110,6 +114,11 @@ fn strip_decorations(s: &str) -> &str {
         s = &s[..cut];
     }
     s
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Splits a trailing `vN` off an id; `None` when there is a `v` not followed by a valid number.
@@ -390,6 +399,21 @@ mod tests {
             a("https://arxiv.org/abs/hep-th/9901001").base(),
             "hep-th/9901001"
         );
+    }
+
+    #[test]
+    fn www_and_export_are_stripped_only_before_arxiv_org() {
+        // Found by the ids_and_dates fuzz target: `www.www.a/9901001` parsed to
+        // `www.a/9901001`, whose string parsed to `a/9901001`.
+        assert_eq!(a("www.ab/9901001").base(), "www.ab/9901001");
+        assert_eq!(a("export.ab/9901001v2").to_string(), "export.ab/9901001v2");
+        for s in ["www.www.a/9901001", "export.export.ab/9901001v2"] {
+            if let Ok(id) = s.parse::<ArxivId>() {
+                assert_eq!(id.to_string().parse::<ArxivId>().ok(), Some(id), "{s}");
+            }
+        }
+        assert_eq!(a("www.arxiv.org/abs/2401.01234"), a("2401.01234"));
+        assert_eq!(a("EXPORT.arXiv.org/abs/2401.01234"), a("2401.01234"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod abs;
 mod atom;
+mod fuzz_regressions;
 mod harvest;
 mod input;
 mod json;
