@@ -41,11 +41,7 @@ impl Default for ImportConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            data_dir: default_data_dir(),
-            import: ImportConfig::default(),
-            harvest: Default::default(),
-        }
+        Config { data_dir: default_data_dir(), import: ImportConfig::default(), harvest: Default::default() }
     }
 }
 

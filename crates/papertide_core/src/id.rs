@@ -50,18 +50,12 @@ impl ArxivId {
 
     /// The same id without its version.
     pub fn without_version(&self) -> ArxivId {
-        ArxivId {
-            base: self.base.clone(),
-            version: None,
-        }
+        ArxivId { base: self.base.clone(), version: None }
     }
 
     /// The same id with the given version.
     pub fn with_version(&self, version: u32) -> ArxivId {
-        ArxivId {
-            base: self.base.clone(),
-            version: Some(version),
-        }
+        ArxivId { base: self.base.clone(), version: Some(version) }
     }
 
     /// True for old-style ids such as `hep-th/9901001`.
@@ -99,26 +93,20 @@ fn strip_decorations(s: &str) -> &str {
         // old-style id (archive `www`, class `ab`), and stripping them there would make
         // `www.www.ab/9901001` parse to an id whose string parses to another id.
         let host = matches!(prefix, "www." | "export.");
-        if starts_with_ignore_case(s, prefix)
-            && (!host || starts_with_ignore_case(&s[prefix.len()..], "arxiv.org/"))
-        {
+        if starts_with_ignore_case(s, prefix) && (!host || starts_with_ignore_case(&s[prefix.len()..], "arxiv.org/")) {
             s = &s[prefix.len()..];
         }
     }
     s = s.trim_end_matches('/');
     let cut = s.len().saturating_sub(4);
-    if cut > 0
-        && s.get(cut..)
-            .is_some_and(|tail| tail.eq_ignore_ascii_case(".pdf"))
-    {
+    if cut > 0 && s.get(cut..).is_some_and(|tail| tail.eq_ignore_ascii_case(".pdf")) {
         s = &s[..cut];
     }
     s
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    s.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Splits a trailing `vN` off an id; `None` when there is a `v` not followed by a valid number.
@@ -126,8 +114,7 @@ fn split_version(s: &str) -> Option<(&str, Option<u32>)> {
     match s.rfind('v') {
         Some(pos) if pos > 0 && s[..pos].ends_with(|c: char| c.is_ascii_digit()) => {
             let digits = &s[pos + 1..];
-            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit())
-            {
+            if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
             let v: u32 = digits.parse().ok()?;
@@ -172,14 +159,9 @@ fn valid_old_style(s: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-');
-    let class_ok = class.is_none_or(|c| {
-        (1..=16).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
-    });
-    name_ok
-        && class_ok
-        && number.len() == 7
-        && number.bytes().all(|b| b.is_ascii_digit())
-        && valid_month(&number[2..4])
+    let class_ok =
+        class.is_none_or(|c| (1..=16).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'));
+    name_ok && class_ok && number.len() == 7 && number.bytes().all(|b| b.is_ascii_digit()) && valid_month(&number[2..4])
 }
 
 impl FromStr for ArxivId {
@@ -196,10 +178,7 @@ impl FromStr for ArxivId {
         let not_arxiv = || IdError::NotArxiv(input.trim().to_string());
         let (base, version) = split_version(s).ok_or_else(not_arxiv)?;
         if valid_new_style(base) || valid_old_style(base) {
-            Ok(ArxivId {
-                base: base.to_string(),
-                version,
-            })
+            Ok(ArxivId { base: base.to_string(), version })
         } else {
             Err(not_arxiv())
         }
@@ -258,12 +237,7 @@ impl PaperId {
     fn parse_namespaced(input: &str) -> Result<PaperId, IdError> {
         let bad = || IdError::BadNamespaced(input.to_string());
         let s = input.trim();
-        for prefix in [
-            "https://doi.org/",
-            "http://doi.org/",
-            "https://dx.doi.org/",
-            "http://dx.doi.org/",
-        ] {
+        for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/"] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 return Self::parse_namespaced(&format!("doi:{rest}"));
             }
@@ -272,12 +246,9 @@ impl PaperId {
         let ns = ns.to_ascii_lowercase();
         let ns_ok = (1..=16).contains(&ns.len())
             && ns.starts_with(|c: char| c.is_ascii_lowercase())
-            && ns
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
             && !RESERVED_NAMESPACES.contains(&ns.as_str());
-        let value_ok =
-            !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        let value_ok = !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if ns_ok && value_ok {
             Ok(PaperId(format!("{ns}:{value}")))
         } else {
@@ -355,14 +326,8 @@ mod tests {
         assert_eq!(a("2401.01234v3").version(), Some(3));
         assert_eq!(a("2401.01234v3").base(), "2401.01234");
         assert_eq!(a("0704.0001").base(), "0704.0001");
-        assert!(
-            "0704.00001".parse::<ArxivId>().is_err(),
-            "5 digits before 2015"
-        );
-        assert!(
-            "2401.0123".parse::<ArxivId>().is_err(),
-            "4 digits after 2014"
-        );
+        assert!("0704.00001".parse::<ArxivId>().is_err(), "5 digits before 2015");
+        assert!("2401.0123".parse::<ArxivId>().is_err(), "4 digits after 2014");
         assert!("2413.01234".parse::<ArxivId>().is_err(), "month 13");
         assert!("0000.0000".parse::<ArxivId>().is_err());
         assert!("2401.01234v0".parse::<ArxivId>().is_err());
@@ -395,10 +360,7 @@ mod tests {
         ] {
             assert_eq!(a(s), a("2401.01234v2"), "{s}");
         }
-        assert_eq!(
-            a("https://arxiv.org/abs/hep-th/9901001").base(),
-            "hep-th/9901001"
-        );
+        assert_eq!(a("https://arxiv.org/abs/hep-th/9901001").base(), "hep-th/9901001");
     }
 
     #[test]
@@ -427,15 +389,9 @@ mod tests {
         assert!(d.as_arxiv().is_none());
         let u: PaperId = "https://doi.org/10.1145/359340.359342".parse().unwrap();
         assert_eq!(u, d);
-        assert_eq!(
-            "S2:123456".parse::<PaperId>().unwrap().as_str(),
-            "s2:123456"
-        );
+        assert_eq!("S2:123456".parse::<PaperId>().unwrap().as_str(), "s2:123456");
         assert_eq!("cacm:1234".parse::<PaperId>().unwrap().namespace(), "cacm");
-        assert_eq!(
-            "local:my-notes/1".parse::<PaperId>().unwrap().namespace(),
-            "local"
-        );
+        assert_eq!("local:my-notes/1".parse::<PaperId>().unwrap().namespace(), "local");
         assert!("arXiv:1234".parse::<PaperId>().is_err());
         assert!("http://example.com/x".parse::<PaperId>().is_err());
         assert!("doi:".parse::<PaperId>().is_err());
@@ -452,35 +408,13 @@ mod tests {
     }
 
     fn arb_arxiv() -> impl Strategy<Value = String> {
-        let new4 = (
-            7u32..=14,
-            1u32..=12,
-            0u32..10000,
-            proptest::option::of(1u32..100),
-        )
+        let new4 = (7u32..=14, 1u32..=12, 0u32..10000, proptest::option::of(1u32..100))
             .prop_filter("from 0704", |(y, m, _, _)| *y > 7 || *m >= 4)
-            .prop_map(|(y, m, n, v)| {
-                format!(
-                    "{y:02}{m:02}.{n:04}{}",
-                    v.map(|v| format!("v{v}")).unwrap_or_default()
-                )
-            });
-        let new5 = (
-            15u32..=99,
-            1u32..=12,
-            0u32..100000,
-            proptest::option::of(1u32..100),
-        )
-            .prop_map(|(y, m, n, v)| {
-                format!(
-                    "{y:02}{m:02}.{n:05}{}",
-                    v.map(|v| format!("v{v}")).unwrap_or_default()
-                )
-            });
+            .prop_map(|(y, m, n, v)| format!("{y:02}{m:02}.{n:04}{}", v.map(|v| format!("v{v}")).unwrap_or_default()));
+        let new5 = (15u32..=99, 1u32..=12, 0u32..100000, proptest::option::of(1u32..100))
+            .prop_map(|(y, m, n, v)| format!("{y:02}{m:02}.{n:05}{}", v.map(|v| format!("v{v}")).unwrap_or_default()));
         let old = (
-            prop::sample::select(vec![
-                "hep-th", "math", "cond-mat", "astro-ph", "q-bio", "cs",
-            ]),
+            prop::sample::select(vec!["hep-th", "math", "cond-mat", "astro-ph", "q-bio", "cs"]),
             proptest::option::of(prop::sample::select(vec!["GT", "AG", "AI", "stat-mech"])),
             0u32..100,
             1u32..=12,

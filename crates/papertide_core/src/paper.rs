@@ -199,8 +199,7 @@ fn valid_category(c: &str) -> bool {
     !c.is_empty()
         && c.len() <= 32
         && c.starts_with(|ch: char| ch.is_ascii_alphabetic())
-        && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
 }
 
 impl Paper {
@@ -235,12 +234,7 @@ impl Paper {
     pub fn normalized(mut self) -> Paper {
         self.title = collapse_whitespace(&self.title);
         self.abstract_text = collapse_whitespace(&self.abstract_text);
-        self.authors = self
-            .authors
-            .iter()
-            .map(|a| collapse_whitespace(a))
-            .filter(|a| !a.is_empty())
-            .collect();
+        self.authors = self.authors.iter().map(|a| collapse_whitespace(a)).filter(|a| !a.is_empty()).collect();
         let mut cats: Vec<String> = Vec::with_capacity(self.categories.len());
         for c in &self.categories {
             let c = c.trim();
@@ -279,10 +273,8 @@ impl Paper {
         if self.title.trim().is_empty() {
             return Err(ValidationError::MissingTitle);
         }
-        let sized: [(&'static str, usize, usize); 2] = [
-            ("title", self.title.len(), MAX_TITLE_BYTES),
-            ("abstract", self.abstract_text.len(), MAX_ABSTRACT_BYTES),
-        ];
+        let sized: [(&'static str, usize, usize); 2] =
+            [("title", self.title.len(), MAX_TITLE_BYTES), ("abstract", self.abstract_text.len(), MAX_ABSTRACT_BYTES)];
         for (field, bytes, max) in sized {
             if bytes > max {
                 return Err(ValidationError::TooLarge { field, bytes, max });
@@ -302,11 +294,7 @@ impl Paper {
         for (field, value) in optional {
             if let Some(v) = value {
                 if v.len() > MAX_FIELD_BYTES {
-                    return Err(ValidationError::TooLarge {
-                        field,
-                        bytes: v.len(),
-                        max: MAX_FIELD_BYTES,
-                    });
+                    return Err(ValidationError::TooLarge { field, bytes: v.len(), max: MAX_FIELD_BYTES });
                 }
                 if v.chars().any(char::is_control) {
                     return Err(ValidationError::ControlCharacters(field));
@@ -362,7 +350,11 @@ impl Paper {
             return MergeOutcome::Stale;
         }
         let pick = |new: &Option<String>, old: &Option<String>| -> Option<String> {
-            if newer { new.clone().or_else(|| old.clone()) } else { old.clone().or_else(|| new.clone()) }
+            if newer {
+                new.clone().or_else(|| old.clone())
+            } else {
+                old.clone().or_else(|| new.clone())
+            }
         };
         let text = |new: &str, old: &str| -> String {
             if (newer && !new.is_empty()) || old.is_empty() { new } else { old }.to_string()
@@ -425,11 +417,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn paper(version: u32) -> Paper {
-        let mut p = Paper::new(
-            "2401.01234".parse().unwrap(),
-            "  A   title\n  wrapped ",
-            Source::Kaggle,
-        );
+        let mut p = Paper::new("2401.01234".parse().unwrap(), "  A   title\n  wrapped ", Source::Kaggle);
         p.version = version;
         p.abstract_text = "An abstract.".into();
         p.authors = vec!["Ada Lovelace".into(), " ".into()];
@@ -443,10 +431,7 @@ mod tests {
         assert_eq!(p.title, "A title wrapped");
         assert_eq!(p.authors, vec!["Ada Lovelace"]);
         assert_eq!(p.categories, vec!["cs.LG", "stat.ML"]);
-        assert_eq!(
-            p.links.abs.as_deref(),
-            Some("https://arxiv.org/abs/2401.01234")
-        );
+        assert_eq!(p.links.abs.as_deref(), Some("https://arxiv.org/abs/2401.01234"));
         assert_eq!(p.primary_category(), Some("cs.LG"));
         assert!(p.validate().is_ok());
     }
@@ -458,13 +443,7 @@ mod tests {
         assert_eq!(p.validate(), Err(ValidationError::MissingTitle));
         let mut p = paper(1);
         p.abstract_text = "x".repeat(MAX_ABSTRACT_BYTES + 1);
-        assert!(matches!(
-            p.validate(),
-            Err(ValidationError::TooLarge {
-                field: "abstract",
-                ..
-            })
-        ));
+        assert!(matches!(p.validate(), Err(ValidationError::TooLarge { field: "abstract", .. })));
         let mut p = paper(1);
         p.categories = vec!["cs LG".into()];
         assert!(matches!(p.validate(), Err(ValidationError::BadCategory(_))));
@@ -478,9 +457,7 @@ mod tests {
         v2.title = "New title".into();
         v2.abstract_text = String::new();
         v2.updated = Some(Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap());
-        let MergeOutcome::Updated(m) = v1.merge(&v2) else {
-            panic!("expected update")
-        };
+        let MergeOutcome::Updated(m) = v1.merge(&v2) else { panic!("expected update") };
         assert_eq!(m.title, "New title");
         assert_eq!(m.abstract_text, "An abstract.", "missing fields are kept");
         assert_eq!(m.version, 2);

@@ -46,9 +46,8 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
         _ => s,
     };
     for fmt in ["%d %b %y %H:%M:%S GMT", "%d %b %Y %H:%M:%S GMT", "%d %b %Y %H:%M:%S UTC", "%d %b %Y %H:%M:%S"] {
-        if let Some(d) = NaiveDateTime::parse_from_str(without_weekday, fmt)
-            .ok()
-            .and_then(|d| in_range(Utc.from_utc_datetime(&d)))
+        if let Some(d) =
+            NaiveDateTime::parse_from_str(without_weekday, fmt).ok().and_then(|d| in_range(Utc.from_utc_datetime(&d)))
         {
             return Some(d);
         }

@@ -140,7 +140,12 @@ pub fn emit_paper(paper: Paper, location: impl FnOnce() -> Location, emit: Emit<
 }
 
 /// Emits a rejection.
-pub fn reject(location: Location, id: Option<String>, reason: impl Into<String>, emit: Emit<'_>) -> Result<(), IngestError> {
+pub fn reject(
+    location: Location,
+    id: Option<String>,
+    reason: impl Into<String>,
+    emit: Emit<'_>,
+) -> Result<(), IngestError> {
     emit(Item::Rejected(RecordError { location, id, reason: reason.into() }))
 }
 

@@ -93,12 +93,21 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         batch_size: config.import.batch_size,
         interrupted: interrupted.clone(),
     };
-    let result = if api_mode { run_api(&harvest_config, &args, &shared) } else { run_oai(&harvest_config, &args, &store, &shared) };
+    let result = if api_mode {
+        run_api(&harvest_config, &args, &shared)
+    } else {
+        run_oai(&harvest_config, &args, &store, &shared)
+    };
     shared.flush()?;
     let sink = shared.sink.into_inner();
     eprintln!(
         "harvested {} records: {} new, {} updated, {} unchanged, {} older versions ignored; {} rejected",
-        sink.records, sink.written.inserted, sink.written.updated, sink.written.unchanged, sink.written.stale, sink.rejected
+        sink.records,
+        sink.written.inserted,
+        sink.written.updated,
+        sink.written.unchanged,
+        sink.written.stale,
+        sink.rejected
     );
     match result {
         Err(HarvestError::Stopped) if interrupted.load(Ordering::SeqCst) => {
@@ -142,7 +151,11 @@ impl Shared<'_> {
     }
 }
 
-fn run_api(config: &papertide_ingest::harvest::HarvestConfig, args: &Args, shared: &Shared<'_>) -> Result<(), HarvestError> {
+fn run_api(
+    config: &papertide_ingest::harvest::HarvestConfig,
+    args: &Args,
+    shared: &Shared<'_>,
+) -> Result<(), HarvestError> {
     let client = ArxivApiClient::new(config)?;
     let mut emit = |item| shared.emit(item);
     let summary = match &args.query {
@@ -200,7 +213,10 @@ fn run_oai(
     };
     let resume_from = match &saved.checkpoint {
         Some(cp) if !args.restart && !cp.done && (args.from.is_none() || cp.query == query) => {
-            eprintln!("resuming the harvest saved after page {} ({} records); --restart starts over", cp.pages, cp.records);
+            eprintln!(
+                "resuming the harvest saved after page {} ({} records); --restart starts over",
+                cp.pages, cp.records
+            );
             cp.clone()
         }
         _ => {
@@ -218,6 +234,9 @@ fn run_oai(
     observer.saved.checkpoint = Some(summary.checkpoint.clone());
     observer.saved.last_completed = Some(summary.checkpoint.query.until.unwrap_or(started_on));
     let json = serde_json::to_string(&observer.saved).map_err(|e| HarvestError::Checkpoint(e.into()))?;
-    store.put_state(&observer.key, &json).context("saving the harvest state").map_err(|e| HarvestError::Checkpoint(e.into()))?;
+    store
+        .put_state(&observer.key, &json)
+        .context("saving the harvest state")
+        .map_err(|e| HarvestError::Checkpoint(e.into()))?;
     Ok(())
 }

@@ -33,7 +33,14 @@ impl<'a> Sink<'a> {
             Some(p) => Some(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
             None => None,
         };
-        Ok(Sink { store, rejects_file, written: UpsertStats::default(), records: 0, rejected: 0, first_rejection: None })
+        Ok(Sink {
+            store,
+            rejects_file,
+            written: UpsertStats::default(),
+            records: 0,
+            rejected: 0,
+            first_rejection: None,
+        })
     }
 
     /// Writes one batch in one transaction.

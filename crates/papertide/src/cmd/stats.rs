@@ -33,7 +33,8 @@ pub fn stats(config: &Config, args: StatsArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let day = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
+    let day =
+        |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
     println!("papers:     {}", stats.papers);
     println!("published:  {} .. {}", day(stats.earliest_published), day(stats.latest_published));
     println!("database:   {:.1} MiB ({})", stats.database_bytes as f64 / (1024.0 * 1024.0), config.data_dir.display());
@@ -65,7 +66,8 @@ pub fn paper(config: &Config, args: PaperArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let date = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
+    let date =
+        |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or("-".into());
     println!("{}  (v{})", paper.title, paper.version);
     println!("{}", paper.authors.join(", "));
     println!("id: {}   categories: {}", paper.id, paper.categories.join(" "));

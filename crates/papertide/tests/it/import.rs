@@ -123,7 +123,11 @@ fn bad_records_are_reported_and_good_ones_kept() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mixed.jsonl");
     let mut f = std::fs::File::create(&file).unwrap();
-    let good = |id: &str| format!(r#"{{"id":"{id}","title":"Good {id}","authors":["A"],"categories":["cs.LG"],"abstract":"x","listing_date":"2026-03-02"}}"#);
+    let good = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","title":"Good {id}","authors":["A"],"categories":["cs.LG"],"abstract":"x","listing_date":"2026-03-02"}}"#
+        )
+    };
     writeln!(f, "{}", good("2603.00001")).unwrap();
     writeln!(f, "{{\"id\": \"2603.00002\", \"title\": ").unwrap();
     writeln!(f, r#"{{"id":"2603.00003","title":"","authors":[],"categories":["cs.LG"],"abstract":"x","listing_date":"2026-03-02"}}"#).unwrap();

@@ -70,12 +70,7 @@ pub struct SearchOptions {
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions {
-            start: 0,
-            limit: 100,
-            sort_by: None,
-            sort_order: None,
-        }
+        SearchOptions { start: 0, limit: 100, sort_by: None, sort_order: None }
     }
 }
 
@@ -102,10 +97,7 @@ pub struct ArxivApiClient {
 impl ArxivApiClient {
     /// A client with a `ureq` fetcher, against `config.api_base_url`.
     pub fn new(config: &HarvestConfig) -> Result<ArxivApiClient, HarvestError> {
-        Ok(ArxivApiClient::with_client(
-            PoliteClient::from_config(config)?,
-            config,
-        ))
+        Ok(ArxivApiClient::with_client(PoliteClient::from_config(config)?, config))
     }
 
     /// A client over any [`PoliteClient`] (to share a rate limiter, or to test); the base URL,
@@ -120,20 +112,10 @@ impl ArxivApiClient {
     }
 
     /// The URL of one page of a search.
-    pub fn query_url(
-        &self,
-        search_query: &str,
-        start: u64,
-        max_results: u64,
-        options: &SearchOptions,
-    ) -> String {
+    pub fn query_url(&self, search_query: &str, start: u64, max_results: u64, options: &SearchOptions) -> String {
         let start = start.to_string();
         let max_results = max_results.to_string();
-        let mut params = vec![
-            ("search_query", search_query),
-            ("start", &start),
-            ("max_results", &max_results),
-        ];
+        let mut params = vec![("search_query", search_query), ("start", &start), ("max_results", &max_results)];
         if let Some(sort_by) = options.sort_by {
             params.push(("sortBy", sort_by.as_str()));
         }
@@ -146,14 +128,7 @@ impl ArxivApiClient {
     /// The URL of one `id_list` lookup.
     pub fn id_list_url(&self, ids: &[&str]) -> String {
         let max_results = ids.len().to_string();
-        build_url(
-            &self.base_url,
-            &[
-                ("id_list", &ids.join(",")),
-                ("start", "0"),
-                ("max_results", &max_results),
-            ],
-        )
+        build_url(&self.base_url, &[("id_list", &ids.join(",")), ("start", "0"), ("max_results", &max_results)])
     }
 
     /// Runs `search_query` (e.g. `cat:cs.LG AND ti:transformer`), fetching pages of
@@ -201,20 +176,10 @@ impl ArxivApiClient {
     /// Looks up papers by arXiv id (`2401.01234`, `2401.01234v2`, `hep-th/9901001`),
     /// `id_chunk_size` ids per request. Ids the API does not know are simply absent from the
     /// results; a malformed id makes the API answer with an error feed, which is an error.
-    pub fn id_list<S: AsRef<str>>(
-        &self,
-        ids: &[S],
-        emit: Emit<'_>,
-    ) -> Result<ApiSummary, HarvestError> {
-        let ids: Vec<&str> = ids
-            .iter()
-            .map(|id| id.as_ref().trim())
-            .filter(|id| !id.is_empty())
-            .collect();
+    pub fn id_list<S: AsRef<str>>(&self, ids: &[S], emit: Emit<'_>) -> Result<ApiSummary, HarvestError> {
+        let ids: Vec<&str> = ids.iter().map(|id| id.as_ref().trim()).filter(|id| !id.is_empty()).collect();
         let mut summary = ApiSummary::default();
-        let chunk_size = usize::try_from(self.id_chunk_size)
-            .unwrap_or(usize::MAX)
-            .max(1);
+        let chunk_size = usize::try_from(self.id_chunk_size).unwrap_or(usize::MAX).max(1);
         for chunk in ids.chunks(chunk_size) {
             let url = self.id_list_url(chunk);
             let (_, items) = self.fetch_feed(&url)?;
@@ -242,10 +207,7 @@ impl ArxivApiClient {
             }
             return Err(HarvestError::UnexpectedBody {
                 url: url.to_string(),
-                reason: format!(
-                    "not a whole Atom feed (truncated, or not XML): {}",
-                    snippet(&response.body, 120)
-                ),
+                reason: format!("not a whole Atom feed (truncated, or not XML): {}", snippet(&response.body, 120)),
             });
         }
         let mut items = Vec::new();
@@ -254,15 +216,9 @@ impl ArxivApiClient {
             items.push(item);
             Ok(())
         })
-        .map_err(|source| HarvestError::Parse {
-            url: url.to_string(),
-            source,
-        })?;
+        .map_err(|source| HarvestError::Parse { url: url.to_string(), source })?;
         if let Some(message) = page.error.clone() {
-            return Err(HarvestError::Api {
-                url: url.to_string(),
-                message,
-            });
+            return Err(HarvestError::Api { url: url.to_string(), message });
         }
         if !response.is_success() {
             return Err(http_error());
@@ -277,10 +233,7 @@ mod tests {
 
     #[test]
     fn urls() {
-        let config = HarvestConfig {
-            api_base_url: "http://h/api/query".into(),
-            ..HarvestConfig::default()
-        };
+        let config = HarvestConfig { api_base_url: "http://h/api/query".into(), ..HarvestConfig::default() };
         let c = ArxivApiClient::new(&config).unwrap();
         let opts = SearchOptions {
             sort_by: Some(SortBy::SubmittedDate),
@@ -300,37 +253,17 @@ mod tests {
 
     #[test]
     fn options_deserialize_with_defaults() {
-        let o: SearchOptions =
-            serde_json::from_str(r#"{"limit": 5, "sort_by": "lastUpdatedDate"}"#).unwrap();
-        assert_eq!(
-            o,
-            SearchOptions {
-                limit: 5,
-                sort_by: Some(SortBy::LastUpdatedDate),
-                ..SearchOptions::default()
-            }
-        );
+        let o: SearchOptions = serde_json::from_str(r#"{"limit": 5, "sort_by": "lastUpdatedDate"}"#).unwrap();
+        assert_eq!(o, SearchOptions { limit: 5, sort_by: Some(SortBy::LastUpdatedDate), ..SearchOptions::default() });
     }
 
     #[test]
     fn nothing_to_do_makes_no_request() {
-        let config = HarvestConfig {
-            api_base_url: "http://127.0.0.1:9/q".into(),
-            ..HarvestConfig::default()
-        };
+        let config = HarvestConfig { api_base_url: "http://127.0.0.1:9/q".into(), ..HarvestConfig::default() };
         let c = ArxivApiClient::new(&config).unwrap();
         let none: [&str; 0] = [];
-        assert_eq!(
-            c.id_list(&none, &mut |_| Ok(())).unwrap(),
-            ApiSummary::default()
-        );
-        let zero = SearchOptions {
-            limit: 0,
-            ..SearchOptions::default()
-        };
-        assert_eq!(
-            c.query("all:x", &zero, &mut |_| Ok(())).unwrap(),
-            ApiSummary::default()
-        );
+        assert_eq!(c.id_list(&none, &mut |_| Ok(())).unwrap(), ApiSummary::default());
+        let zero = SearchOptions { limit: 0, ..SearchOptions::default() };
+        assert_eq!(c.query("all:x", &zero, &mut |_| Ok(())).unwrap(), ApiSummary::default());
     }
 }

@@ -53,10 +53,7 @@ impl UreqFetch {
             .timeout_write(read_timeout)
             .user_agent(&config.user_agent)
             .build();
-        UreqFetch {
-            agent,
-            max_body_bytes: config.max_body_bytes,
-        }
+        UreqFetch { agent, max_body_bytes: config.max_body_bytes }
     }
 }
 
@@ -70,22 +67,14 @@ impl HttpFetch for UreqFetch {
                     ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => {
                         HarvestError::Config(format!("cannot request `{url}`: {t}"))
                     }
-                    _ => HarvestError::Transport {
-                        url: url.to_string(),
-                        message: t.to_string(),
-                    },
+                    _ => HarvestError::Transport { url: url.to_string(), message: t.to_string() },
                 });
             }
         };
         let status = response.status();
         let retry_after = response.header("Retry-After").and_then(parse_retry_after);
-        let too_large = || HarvestError::BodyTooLarge {
-            url: url.to_string(),
-            limit: self.max_body_bytes,
-        };
-        let declared = response
-            .header("Content-Length")
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let too_large = || HarvestError::BodyTooLarge { url: url.to_string(), limit: self.max_body_bytes };
+        let declared = response.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > self.max_body_bytes) {
             return Err(too_large());
         }
@@ -94,18 +83,11 @@ impl HttpFetch for UreqFetch {
             .into_reader()
             .take(self.max_body_bytes.saturating_add(1))
             .read_to_end(&mut body)
-            .map_err(|e| HarvestError::Transport {
-                url: url.to_string(),
-                message: format!("reading the body: {e}"),
-            })?;
+            .map_err(|e| HarvestError::Transport { url: url.to_string(), message: format!("reading the body: {e}") })?;
         if body.len() as u64 > self.max_body_bytes {
             return Err(too_large());
         }
-        Ok(HttpResponse {
-            status,
-            retry_after,
-            body,
-        })
+        Ok(HttpResponse { status, retry_after, body })
     }
 }
 
@@ -136,10 +118,7 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter allowing one request per `min_interval` (zero: no limit).
     pub fn new(min_interval: Duration) -> RateLimiter {
-        RateLimiter {
-            min_interval,
-            next_allowed: Arc::new(Mutex::new(None)),
-        }
+        RateLimiter { min_interval, next_allowed: Arc::new(Mutex::new(None)) }
     }
 
     /// The configured interval.
@@ -150,10 +129,7 @@ impl RateLimiter {
     /// Blocks until the next request may start, and books that slot. Concurrent callers are
     /// served one after another.
     pub fn wait(&self) {
-        let mut next = self
-            .next_allowed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = self.next_allowed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(at) = *next {
             let now = Instant::now();
             if at > now {
@@ -181,9 +157,7 @@ impl RetryPolicy {
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         let computed = || {
             let factor = 2u32.checked_pow(retry.min(31)).unwrap_or(u32::MAX);
-            self.initial_backoff
-                .checked_mul(factor)
-                .unwrap_or(self.max_backoff)
+            self.initial_backoff.checked_mul(factor).unwrap_or(self.max_backoff)
         };
         retry_after.unwrap_or_else(computed).min(self.max_backoff)
     }
@@ -200,25 +174,14 @@ pub struct PoliteClient {
 
 impl std::fmt::Debug for PoliteClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PoliteClient")
-            .field("limiter", &self.limiter)
-            .field("retry", &self.retry)
-            .finish()
+        f.debug_struct("PoliteClient").field("limiter", &self.limiter).field("retry", &self.retry).finish()
     }
 }
 
 impl PoliteClient {
     /// A client over any fetcher.
-    pub fn new(
-        fetch: Arc<dyn HttpFetch>,
-        limiter: RateLimiter,
-        retry: RetryPolicy,
-    ) -> PoliteClient {
-        PoliteClient {
-            fetch,
-            limiter,
-            retry,
-        }
+    pub fn new(fetch: Arc<dyn HttpFetch>, limiter: RateLimiter, retry: RetryPolicy) -> PoliteClient {
+        PoliteClient { fetch, limiter, retry }
     }
 
     /// A `ureq` client with the limiter, retries, timeouts and User-Agent of `config`.
@@ -296,29 +259,17 @@ mod tests {
         assert_eq!(p.delay(3, None), Duration::from_millis(800));
         assert_eq!(p.delay(4, None), Duration::from_secs(1));
         assert_eq!(p.delay(200, None), Duration::from_secs(1));
-        assert_eq!(
-            p.delay(0, Some(Duration::from_millis(700))),
-            Duration::from_millis(700)
-        );
-        assert_eq!(
-            p.delay(0, Some(Duration::from_secs(30))),
-            Duration::from_secs(1)
-        );
+        assert_eq!(p.delay(0, Some(Duration::from_millis(700))), Duration::from_millis(700));
+        assert_eq!(p.delay(0, Some(Duration::from_secs(30))), Duration::from_secs(1));
     }
 
     #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after(" 5 "), Some(Duration::from_secs(5)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
         let future = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
         let d = parse_retry_after(&future).unwrap();
-        assert!(
-            d > Duration::from_secs(80) && d <= Duration::from_secs(90),
-            "{d:?}"
-        );
+        assert!(d > Duration::from_secs(80) && d <= Duration::from_secs(90), "{d:?}");
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("-3"), None);
     }

@@ -24,18 +24,13 @@ use serde::{Deserialize, Serialize};
 
 pub use api::{ApiSummary, ArxivApiClient, SearchOptions, SortBy, SortOrder};
 pub use http::{HttpFetch, HttpResponse, PoliteClient, RateLimiter, RetryPolicy, UreqFetch};
-pub use oai::{
-    MetadataPrefix, OaiCheckpoint, OaiHarvester, OaiObserver, OaiProgress, OaiQuery, OaiSummary,
-};
+pub use oai::{MetadataPrefix, OaiCheckpoint, OaiHarvester, OaiObserver, OaiProgress, OaiQuery, OaiSummary};
 
 use crate::IngestError;
 
 /// The User-Agent sent unless configured otherwise.
-pub const DEFAULT_USER_AGENT: &str = concat!(
-    "papertide/",
-    env!("CARGO_PKG_VERSION"),
-    " (+https://github.com/papertide/papertide)"
-);
+pub const DEFAULT_USER_AGENT: &str =
+    concat!("papertide/", env!("CARGO_PKG_VERSION"), " (+https://github.com/papertide/papertide)");
 /// arXiv's OAI-PMH endpoint.
 pub const DEFAULT_OAI_BASE_URL: &str = "https://export.arxiv.org/oai2";
 /// arXiv's API endpoint.
@@ -116,13 +111,8 @@ impl HarvestConfig {
     /// Checks the settings: URLs with an http(s) scheme, non-zero sizes and timeouts.
     pub fn validate(&self) -> Result<(), HarvestError> {
         let bad = |reason: String| Err(HarvestError::Config(reason));
-        for (name, url) in [
-            ("oai_base_url", &self.oai_base_url),
-            ("api_base_url", &self.api_base_url),
-        ] {
-            if !(url.starts_with("http://") || url.starts_with("https://"))
-                || url.contains(char::is_whitespace)
-            {
+        for (name, url) in [("oai_base_url", &self.oai_base_url), ("api_base_url", &self.api_base_url)] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
                 return bad(format!("{name} `{url}` is not an http(s) URL"));
             }
         }
@@ -133,14 +123,10 @@ impl HarvestConfig {
             return bad("timeouts must be positive".into());
         }
         if !(1..=API_MAX_PAGE_SIZE).contains(&self.api_page_size) {
-            return bad(format!(
-                "api_page_size must be between 1 and {API_MAX_PAGE_SIZE}"
-            ));
+            return bad(format!("api_page_size must be between 1 and {API_MAX_PAGE_SIZE}"));
         }
         if !(1..=API_MAX_PAGE_SIZE).contains(&self.id_chunk_size) {
-            return bad(format!(
-                "id_chunk_size must be between 1 and {API_MAX_PAGE_SIZE}"
-            ));
+            return bad(format!("id_chunk_size must be between 1 and {API_MAX_PAGE_SIZE}"));
         }
         if self.user_agent.trim().is_empty() || self.user_agent.contains(['\r', '\n']) {
             return bad("user_agent must be a non-empty single line".into());
@@ -311,8 +297,7 @@ pub(crate) fn is_whole_document(body: &[u8], root: &str) -> bool {
     let open = format!("<{root}");
     let open_prefixed = format!(":{root}");
     let close = format!("{root}>");
-    let contains =
-        |hay: &[u8], needle: &str| hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+    let contains = |hay: &[u8], needle: &str| hay.windows(needle.len()).any(|w| w == needle.as_bytes());
     (contains(head, &open) || contains(head, &open_prefixed))
         && tail.ends_with(close.as_bytes())
         && contains(tail, "</")
@@ -332,47 +317,26 @@ mod tests {
     #[test]
     fn urls_are_encoded() {
         assert_eq!(
-            build_url(
-                "http://h/oai2",
-                &[("verb", "ListRecords"), ("resumptionToken", "726959|1001")]
-            ),
+            build_url("http://h/oai2", &[("verb", "ListRecords"), ("resumptionToken", "726959|1001")]),
             "http://h/oai2?verb=ListRecords&resumptionToken=726959%7C1001"
         );
-        assert_eq!(
-            build_url("http://h/q?x=1", &[("set", "physics:hep-th")]),
-            "http://h/q?x=1&set=physics%3Ahep-th"
-        );
-        assert_eq!(
-            encode_component("astro-ph/0601001,1707.08567"),
-            "astro-ph%2F0601001%2C1707.08567"
-        );
+        assert_eq!(build_url("http://h/q?x=1", &[("set", "physics:hep-th")]), "http://h/q?x=1&set=physics%3Ahep-th");
+        assert_eq!(encode_component("astro-ph/0601001,1707.08567"), "astro-ph%2F0601001%2C1707.08567");
         assert_eq!(encode_component("au:a b"), "au%3Aa%20b");
     }
 
     #[test]
     fn whole_documents() {
-        assert!(is_whole_document(
-            b"<?xml?>\n<OAI-PMH xmlns=\"x\"><a/></OAI-PMH>\n",
-            "OAI-PMH"
-        ));
+        assert!(is_whole_document(b"<?xml?>\n<OAI-PMH xmlns=\"x\"><a/></OAI-PMH>\n", "OAI-PMH"));
         assert!(is_whole_document(b"<atom:feed><x/></atom:feed>", "feed"));
-        assert!(
-            !is_whole_document(b"<OAI-PMH><ListRecords><record>", "OAI-PMH"),
-            "truncated"
-        );
-        assert!(!is_whole_document(
-            b"<html><body>Service unavailable</body></html>",
-            "OAI-PMH"
-        ));
+        assert!(!is_whole_document(b"<OAI-PMH><ListRecords><record>", "OAI-PMH"), "truncated");
+        assert!(!is_whole_document(b"<html><body>Service unavailable</body></html>", "OAI-PMH"));
         assert!(!is_whole_document(b"", "feed"));
     }
 
     #[test]
     fn snippets_are_short() {
-        assert_eq!(
-            snippet(b"<html>\n  <body>busy</body>", 100),
-            "<html> <body>busy</body>"
-        );
+        assert_eq!(snippet(b"<html>\n  <body>busy</body>", 100), "<html> <body>busy</body>");
         assert_eq!(snippet("é".repeat(50).as_bytes(), 3), "ééé");
     }
 }

@@ -51,9 +51,7 @@ impl FromStr for MetadataPrefix {
         match s.trim().to_ascii_lowercase().as_str() {
             "arxiv" => Ok(MetadataPrefix::Arxiv),
             "arxivraw" => Ok(MetadataPrefix::ArxivRaw),
-            _ => Err(HarvestError::Config(format!(
-                "unknown metadata prefix `{s}` (expected arXiv or arXivRaw)"
-            ))),
+            _ => Err(HarvestError::Config(format!("unknown metadata prefix `{s}` (expected arXiv or arXivRaw)"))),
         }
     }
 }
@@ -93,14 +91,7 @@ pub struct OaiCheckpoint {
 impl OaiCheckpoint {
     /// The checkpoint of a harvest that has not fetched anything yet.
     pub fn start(query: OaiQuery) -> OaiCheckpoint {
-        OaiCheckpoint {
-            query,
-            resumption_token: None,
-            done: false,
-            pages: 0,
-            records: 0,
-            complete_list_size: None,
-        }
+        OaiCheckpoint { query, resumption_token: None, done: false, pages: 0, records: 0, complete_list_size: None }
     }
 }
 
@@ -122,10 +113,7 @@ pub struct OaiProgress {
 pub trait OaiObserver {
     /// Called after each page's items were emitted. An error stops the harvest with
     /// [`HarvestError::Checkpoint`] (the page's items were already emitted).
-    fn checkpoint(
-        &mut self,
-        checkpoint: &OaiCheckpoint,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    fn checkpoint(&mut self, checkpoint: &OaiCheckpoint) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let _ = checkpoint;
         Ok(())
     }
@@ -161,28 +149,19 @@ pub struct OaiHarvester {
 impl OaiHarvester {
     /// A harvester with a `ureq` client, against `config.oai_base_url`.
     pub fn new(config: &HarvestConfig) -> Result<OaiHarvester, HarvestError> {
-        Ok(OaiHarvester::with_client(
-            PoliteClient::from_config(config)?,
-            &config.oai_base_url,
-        ))
+        Ok(OaiHarvester::with_client(PoliteClient::from_config(config)?, &config.oai_base_url))
     }
 
     /// A harvester over any client (to share a rate limiter, or to test).
     pub fn with_client(client: PoliteClient, base_url: &str) -> OaiHarvester {
-        OaiHarvester {
-            client,
-            base_url: base_url.to_string(),
-        }
+        OaiHarvester { client, base_url: base_url.to_string() }
     }
 
     /// The URL of the first page of `query`.
     pub fn list_records_url(&self, query: &OaiQuery) -> String {
         let from = query.from.map(|d| d.format("%Y-%m-%d").to_string());
         let until = query.until.map(|d| d.format("%Y-%m-%d").to_string());
-        let mut params = vec![
-            ("verb", "ListRecords"),
-            ("metadataPrefix", query.metadata_prefix.as_str()),
-        ];
+        let mut params = vec![("verb", "ListRecords"), ("metadataPrefix", query.metadata_prefix.as_str())];
         if let Some(from) = &from {
             params.push(("from", from));
         }
@@ -197,10 +176,7 @@ impl OaiHarvester {
 
     /// The URL of the page a resumption token names.
     pub fn resumption_url(&self, token: &str) -> String {
-        build_url(
-            &self.base_url,
-            &[("verb", "ListRecords"), ("resumptionToken", token)],
-        )
+        build_url(&self.base_url, &[("verb", "ListRecords"), ("resumptionToken", token)])
     }
 
     /// Harvests `query` from the start. See [`OaiHarvester::resume`].
@@ -268,9 +244,7 @@ impl OaiHarvester {
                 done = state.done,
                 "harvested an OAI-PMH page"
             );
-            observer
-                .checkpoint(&state)
-                .map_err(HarvestError::Checkpoint)?;
+            observer.checkpoint(&state).map_err(HarvestError::Checkpoint)?;
             observer.progress(&run);
         }
         Ok(OaiSummary {
@@ -282,11 +256,7 @@ impl OaiHarvester {
     }
 
     /// Fetches and parses one page. `noRecordsMatch` becomes an empty final page.
-    fn fetch_page(
-        &self,
-        url: &str,
-        token: Option<&str>,
-    ) -> Result<(OaiPage, Vec<Item>), HarvestError> {
+    fn fetch_page(&self, url: &str, token: Option<&str>) -> Result<(OaiPage, Vec<Item>), HarvestError> {
         let response = self.client.get(url)?;
         let http_error = || HarvestError::Http {
             url: url.to_string(),
@@ -311,29 +281,20 @@ impl OaiHarvester {
             items.push(item);
             Ok(())
         })
-        .map_err(|source| HarvestError::Parse {
-            url: url.to_string(),
-            source,
-        })?;
+        .map_err(|source| HarvestError::Parse { url: url.to_string(), source })?;
         if let Some(error) = page.error.take() {
             return match (error.code.as_str(), token) {
                 ("noRecordsMatch", _) => {
                     tracing::info!(url, message = %error.message, "OAI-PMH: no records match; nothing to harvest");
                     Ok((empty_page(), Vec::new()))
                 }
-                (crate::oai::INVALID_RESPONSE, _) => Err(HarvestError::UnexpectedBody {
-                    url: url.to_string(),
-                    reason: error.message,
-                }),
-                ("badResumptionToken", Some(token)) => Err(HarvestError::BadResumptionToken {
-                    token: token.to_string(),
-                    message: error.message,
-                }),
-                _ => Err(HarvestError::Oai {
-                    url: url.to_string(),
-                    code: error.code,
-                    message: error.message,
-                }),
+                (crate::oai::INVALID_RESPONSE, _) => {
+                    Err(HarvestError::UnexpectedBody { url: url.to_string(), reason: error.message })
+                }
+                ("badResumptionToken", Some(token)) => {
+                    Err(HarvestError::BadResumptionToken { token: token.to_string(), message: error.message })
+                }
+                _ => Err(HarvestError::Oai { url: url.to_string(), code: error.code, message: error.message }),
             };
         }
         if !response.is_success() {
@@ -344,11 +305,5 @@ impl OaiHarvester {
 }
 
 fn empty_page() -> OaiPage {
-    OaiPage {
-        resumption_token: None,
-        complete_list_size: Some(0),
-        cursor: None,
-        records: 0,
-        error: None,
-    }
+    OaiPage { resumption_token: None, complete_list_size: Some(0), cursor: None, records: 0, error: None }
 }

@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use papertide_ingest::harvest::{
-    HarvestConfig, HarvestError, MetadataPrefix, OaiCheckpoint, OaiHarvester, OaiQuery,
-    DEFAULT_OAI_BASE_URL,
+    HarvestConfig, HarvestError, MetadataPrefix, OaiCheckpoint, OaiHarvester, OaiQuery, DEFAULT_OAI_BASE_URL,
 };
 
 use crate::support::data_dir;
@@ -45,27 +44,17 @@ fn config_defaults_and_partial_config() {
     assert_eq!(c.min_interval(), Duration::from_secs(3));
     assert!(c.user_agent.starts_with("papertide/"));
     assert!(c.validate().is_ok());
-    let c: HarvestConfig =
-        serde_json::from_str(r#"{"min_interval_ms": 10, "max_retries": 1}"#).unwrap();
+    let c: HarvestConfig = serde_json::from_str(r#"{"min_interval_ms": 10, "max_retries": 1}"#).unwrap();
     assert_eq!(c.min_interval_ms, 10);
     assert_eq!(c.oai_base_url, DEFAULT_OAI_BASE_URL);
-    let bad = HarvestConfig {
-        oai_base_url: "ftp://x".into(),
-        ..HarvestConfig::default()
-    };
+    let bad = HarvestConfig { oai_base_url: "ftp://x".into(), ..HarvestConfig::default() };
     assert!(matches!(bad.validate(), Err(HarvestError::Config(_))));
-    let bad = HarvestConfig {
-        api_page_size: 0,
-        ..HarvestConfig::default()
-    };
+    let bad = HarvestConfig { api_page_size: 0, ..HarvestConfig::default() };
     assert!(bad.validate().is_err());
 }
 
 fn offline_harvester() -> OaiHarvester {
-    let config = HarvestConfig {
-        oai_base_url: "http://127.0.0.1:9/oai2".into(),
-        ..HarvestConfig::default()
-    };
+    let config = HarvestConfig { oai_base_url: "http://127.0.0.1:9/oai2".into(), ..HarvestConfig::default() };
     OaiHarvester::new(&config).unwrap()
 }
 
@@ -86,22 +75,14 @@ fn oai_urls() {
         h.list_records_url(&OaiQuery::default()),
         "http://127.0.0.1:9/oai2?verb=ListRecords&metadataPrefix=arXiv"
     );
-    assert_eq!(
-        h.resumption_url("1|2"),
-        "http://127.0.0.1:9/oai2?verb=ListRecords&resumptionToken=1%7C2"
-    );
+    assert_eq!(h.resumption_url("1|2"), "http://127.0.0.1:9/oai2?verb=ListRecords&resumptionToken=1%7C2");
 }
 
 #[test]
 fn prefixes_and_checkpoints_serialize() {
-    assert_eq!(
-        "arxivraw".parse::<MetadataPrefix>().unwrap(),
-        MetadataPrefix::ArxivRaw
-    );
+    assert_eq!("arxivraw".parse::<MetadataPrefix>().unwrap(), MetadataPrefix::ArxivRaw);
     assert!("dc".parse::<MetadataPrefix>().is_err());
-    let q: OaiQuery =
-        serde_json::from_str(r#"{"metadata_prefix":"arXivRaw","from":"2024-01-02","set":"cs"}"#)
-            .unwrap();
+    let q: OaiQuery = serde_json::from_str(r#"{"metadata_prefix":"arXivRaw","from":"2024-01-02","set":"cs"}"#).unwrap();
     assert_eq!(q.metadata_prefix, MetadataPrefix::ArxivRaw);
     let mut cp = OaiCheckpoint::start(q);
     cp.resumption_token = Some("726959|1001".into());
@@ -115,8 +96,6 @@ fn prefixes_and_checkpoints_serialize() {
 fn a_finished_checkpoint_fetches_nothing() {
     let mut cp = OaiCheckpoint::start(OaiQuery::default());
     cp.done = true;
-    let summary = offline_harvester()
-        .resume(&cp, &mut (), &mut |_| Ok(()))
-        .unwrap();
+    let summary = offline_harvester().resume(&cp, &mut (), &mut |_| Ok(())).unwrap();
     assert_eq!((summary.pages, summary.records), (0, 0));
 }

@@ -38,19 +38,11 @@ pub enum Reply {
 }
 
 pub fn ok(body: Vec<u8>) -> Reply {
-    Reply::Http {
-        status: 200,
-        retry_after: None,
-        body,
-    }
+    Reply::Http { status: 200, retry_after: None, body }
 }
 
 pub fn status(status: u16, retry_after: Option<&'static str>) -> Reply {
-    Reply::Http {
-        status,
-        retry_after,
-        body: b"<html><body>Please slow down</body></html>".to_vec(),
-    }
+    Reply::Http { status, retry_after, body: b"<html><body>Please slow down</body></html>".to_vec() }
 }
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1:0; stops when dropped.
@@ -79,32 +71,18 @@ impl Server {
                 };
                 // Logged before answering, so the client never sees an answer not yet logged.
                 thread_log.lock().unwrap().push(request.clone());
-                if let Reply::Http {
-                    status,
-                    retry_after,
-                    body,
-                } = handler(&request)
-                {
-                    let mut head = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                        body.len()
-                    );
+                if let Reply::Http { status, retry_after, body } = handler(&request) {
+                    let mut head =
+                        format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
                     if let Some(after) = retry_after {
                         head.push_str(&format!("Retry-After: {after}\r\n"));
                     }
                     head.push_str("Content-Type: application/xml\r\n\r\n");
-                    let _ = stream
-                        .write_all(head.as_bytes())
-                        .and_then(|()| stream.write_all(&body));
+                    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
                 }
             }
         });
-        Server {
-            addr,
-            log,
-            stop,
-            thread: Some(thread),
-        }
+        Server { addr, log, stop, thread: Some(thread) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -150,18 +128,8 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
         }
     }
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let params = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect();
-    Some(Request {
-        at,
-        path: path.to_string(),
-        query: decode(query),
-        params,
-        user_agent,
-    })
+    let params = query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (decode(k), decode(v))).collect();
+    Some(Request { at, path: path.to_string(), query: decode(query), params, user_agent })
 }
 
 pub fn decode(s: &str) -> String {
