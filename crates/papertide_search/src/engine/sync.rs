@@ -1,0 +1,176 @@
+//! Keeping the indexes current with the store.
+//!
+//! - Keyword: [`SearchEngine::sync`] reads the store's change feed after the keyword index's
+//!   committed cursor, upserts those papers and commits the new cursor: a restart resumes where
+//!   it stopped, and `reindex` is a reset to cursor 0.
+//! - Vectors: embeddings live in the store (computed once per text, never on restart);
+//!   [`SearchEngine::embed_backlog`] computes missing ones in batches, stores them and adds them
+//!   to the vector index, which is saved to `DIR/index/` and topped up from the store on open.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use papertide_core::Paper;
+
+use super::SearchEngine;
+use crate::vector::VectorIndex;
+use crate::SearchError;
+
+/// Papers read from the change feed per step.
+const FEED_PAGE: usize = 5_000;
+/// Heap for the keyword writer (bulk indexing is faster with more).
+const WRITER_HEAP: usize = 256 * 1024 * 1024;
+
+/// The text embedded for a paper: title, then abstract.
+pub fn embedding_text(paper: &Paper) -> String {
+    if paper.abstract_text.is_empty() {
+        paper.title.clone()
+    } else {
+        format!("{}. {}", paper.title, paper.abstract_text)
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Papers (re)indexed by keyword.
+    pub keyword_indexed: u64,
+    /// Vectors added to the vector index from the store.
+    pub vectors_loaded: u64,
+}
+
+impl SearchEngine {
+    /// Brings the keyword index up to the store's change feed and the vector index up to the
+    /// stored embeddings. `progress(done)` is called after each page.
+    pub fn sync(&self, progress: &mut dyn FnMut(u64)) -> Result<SyncReport, SearchError> {
+        let mut report = SyncReport::default();
+        let mut cursor = self.keyword.cursor()?;
+        let mut writer = None;
+        loop {
+            let changes = self.store.papers_changed_since(cursor, FEED_PAGE).map_err(SearchError::store)?;
+            let Some(last) = changes.last() else { break };
+            let last_seq = last.seq;
+            if writer.is_none() {
+                writer = Some(self.keyword.writer(WRITER_HEAP)?);
+            }
+            if let Some(w) = writer.as_mut() {
+                for change in &changes {
+                    w.upsert(change.key, &change.paper)?;
+                }
+                w.commit(last_seq)?;
+            }
+            // A changed text drops its stored embedding: drop the stale vector too.
+            let stale: Vec<u64> = {
+                let vectors = self.vectors.read().map_err(|_| SearchError::Poisoned)?;
+                changes.iter().map(|c| c.key).filter(|k| vectors.get(*k).is_some()).collect()
+            };
+            for key in stale {
+                if self.store.embedding(&self.model_name, key).map_err(SearchError::store)?.is_none() {
+                    self.vectors.write().map_err(|_| SearchError::Poisoned)?.remove(key)?;
+                }
+            }
+            report.keyword_indexed += changes.len() as u64;
+            cursor = last_seq;
+            progress(report.keyword_indexed);
+        }
+        if writer.is_some() {
+            self.keyword.reload()?;
+        }
+        report.vectors_loaded = self.load_missing_vectors()?;
+        Ok(report)
+    }
+
+    /// Adds stored embeddings the vector index lacks (all of them after a lost index file).
+    fn load_missing_vectors(&self) -> Result<u64, SearchError> {
+        let papers = self.store.count_papers().map_err(SearchError::store)?;
+        let backlog = self.store.embedding_backlog(&self.model_name).map_err(SearchError::store)?;
+        let stored = papers.saturating_sub(backlog) as usize;
+        if self.vector_count() >= stored {
+            return Ok(0);
+        }
+        let mut keys = Vec::new();
+        let mut flat = Vec::new();
+        let mut vectors = self.vectors.write().map_err(|_| SearchError::Poisoned)?;
+        self.store
+            .for_each_embedding(&self.model_name, &mut |key, v| {
+                if vectors.get(key).is_none() && v.len() == super::DIM {
+                    keys.push(key);
+                    flat.extend_from_slice(&v);
+                }
+                Ok(())
+            })
+            .map_err(SearchError::store)?;
+        vectors.upsert_batch(&keys, &flat)?;
+        drop(vectors);
+        self.save_vectors()?;
+        Ok(keys.len() as u64)
+    }
+
+    /// Saves the vector index next to the keyword index (no-op in memory).
+    pub fn save_vectors(&self) -> Result<(), SearchError> {
+        if let Some(path) = &self.vector_path {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| SearchError::Io { path: dir.to_path_buf(), source })?;
+            }
+            self.vectors.read().map_err(|_| SearchError::Poisoned)?.save(path)?;
+        }
+        Ok(())
+    }
+
+    /// Number of papers still to embed.
+    pub fn embedding_backlog(&self) -> Result<u64, SearchError> {
+        self.store.embedding_backlog(&self.model_name).map_err(SearchError::store)
+    }
+
+    /// Embeds papers that have no embedding yet, `batch` at a time: each batch is stored (so
+    /// an interrupted run keeps it and a re-run skips it) and added to the vector index.
+    /// `progress(embedded_so_far)` is called after each batch; `stop` ends the run after the
+    /// current batch. Returns the number embedded.
+    pub fn embed_backlog(
+        &self,
+        batch: usize,
+        progress: &mut dyn FnMut(u64),
+        stop: &AtomicBool,
+    ) -> Result<u64, SearchError> {
+        let Some(embedder) = &self.embedder else {
+            return Err(SearchError::Embed(self.model_problem.clone().unwrap_or_else(|| "no model".into())));
+        };
+        let batch = batch.max(1);
+        let mut after = 0u64;
+        let mut done = 0u64;
+        let mut since_save = 0usize;
+        while !stop.load(Ordering::Relaxed) {
+            let todo =
+                self.store.papers_without_embedding(&self.model_name, after, batch).map_err(SearchError::store)?;
+            let Some(last) = todo.last() else { break };
+            after = last.0;
+            let texts: Vec<String> = todo.iter().map(|(_, p)| embedding_text(p)).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let vectors = embedder.embed(&refs).map_err(|e| SearchError::Embed(e.to_string()))?;
+            let items: Vec<(u64, Vec<f32>)> = todo.iter().map(|(k, _)| *k).zip(vectors).collect();
+            self.store.put_embeddings(&self.model_name, &items).map_err(SearchError::store)?;
+            let keys: Vec<u64> = items.iter().map(|i| i.0).collect();
+            let flat: Vec<f32> = items.iter().flat_map(|i| i.1.iter().copied()).collect();
+            self.vectors.write().map_err(|_| SearchError::Poisoned)?.upsert_batch(&keys, &flat)?;
+            done += items.len() as u64;
+            since_save += items.len();
+            if since_save >= 50_000 {
+                self.save_vectors()?;
+                since_save = 0;
+            }
+            progress(done);
+        }
+        self.save_vectors()?;
+        Ok(done)
+    }
+
+    /// Rebuilds the keyword index from the store (cursor 0) and the vector index from the
+    /// stored embeddings.
+    pub fn reindex(&self, progress: &mut dyn FnMut(u64)) -> Result<SyncReport, SearchError> {
+        let mut writer = self.keyword.writer(WRITER_HEAP)?;
+        writer.delete_all()?;
+        writer.commit(0)?;
+        drop(writer);
+        *self.vectors.write().map_err(|_| SearchError::Poisoned)? = crate::vector::AutoIndex::new(super::DIM)?;
+        self.sync(progress)
+    }
+}

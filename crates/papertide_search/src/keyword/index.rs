@@ -1,0 +1,282 @@
+//! [`KeywordIndex`]: opening the tantivy index, searching it, id lookup and snippets.
+//!
+//! Searches resolve hits to ([`PaperId`], key) through fast fields, without touching the
+//! document store; only [`KeywordIndex::snippet`] reads stored text.
+//! Where to look next: [`super::query`] for what a search matches, [`super::writer`] for writes.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use papertide_core::PaperId;
+use tantivy::collector::TopDocs;
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Schema, TantivyDocument, Term, Value};
+use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score, Searcher};
+
+use super::highlight::{Highlighted, Highlighter};
+use super::parse::{parse, Analyzers};
+use super::query::{build, filter_clauses};
+use super::schema::{build_schema, names, normalized_id, register_analyzers, Fields};
+use super::writer::{err, parse_payload, KeywordWriter};
+use super::{Filters, KeywordHit, KeywordQuery, Tuning};
+use crate::SearchError;
+
+/// Most results one search may ask for (`offset + limit`); larger requests are cut to it.
+pub const MAX_RESULTS: usize = 10_000;
+
+/// Most terms of a paper a [`KeywordIndex::more_like_this`] query uses.
+pub const MLT_TERMS: usize = 40;
+
+/// The keyword (BM25) index of papers. Cheap to share behind an `Arc`: searches take `&self`.
+pub struct KeywordIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    tuning: Tuning,
+    path: Option<PathBuf>,
+    /// Analysers reused across searches (building them allocates; searches are short).
+    analyzers: Mutex<Analyzers>,
+}
+
+impl std::fmt::Debug for KeywordIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeywordIndex").field("path", &self.path).field("tuning", &self.tuning).finish_non_exhaustive()
+    }
+}
+
+impl KeywordIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index when there is none
+    /// (the app keeps it in `DATA_DIR/index/keyword`).
+    ///
+    /// Fails with [`SearchError::KeywordSchemaMismatch`] when the index was built with another
+    /// schema: delete the directory and re-index from cursor 0.
+    pub fn open(dir: &Path) -> Result<KeywordIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::Io { path: dir.to_path_buf(), source })?;
+        let (schema, fields) = build_schema();
+        let directory = MmapDirectory::open(dir).map_err(|e| err("open")(e.into()))?;
+        let exists = Index::exists(&directory).map_err(|e| err("open")(e.into()))?;
+        let index = if exists {
+            let index = Index::open(directory).map_err(err("open"))?;
+            if !same_schema(index.schema(), &schema) {
+                return Err(SearchError::KeywordSchemaMismatch { path: dir.to_path_buf() });
+            }
+            index
+        } else {
+            Index::create(directory, schema, IndexSettings::default()).map_err(err("create"))?
+        };
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// A fresh index in memory (tests, benchmarks).
+    pub fn in_ram() -> Result<KeywordIndex, SearchError> {
+        let (schema, fields) = build_schema();
+        let index = Index::create_in_ram(schema);
+        Self::from_index(index, fields, None)
+    }
+
+    fn from_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<KeywordIndex, SearchError> {
+        register_analyzers(index.tokenizers());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(err("open reader"))?;
+        let analyzers = Mutex::new(Analyzers::new());
+        Ok(KeywordIndex { index, reader, fields, tuning: Tuning::default(), path, analyzers })
+    }
+
+    /// Replaces the ranking knobs (boosts, match mode) used by later searches.
+    pub fn with_tuning(mut self, tuning: Tuning) -> KeywordIndex {
+        self.tuning = tuning;
+        self
+    }
+
+    /// The ranking knobs in use.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
+    }
+
+    /// The directory of an on-disk index.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The writer (one at a time per index: a second fails with
+    /// [`SearchError::KeywordWriterBusy`]). `heap_bytes` is its indexing memory budget, shared
+    /// by its threads (at least [`super::MIN_WRITER_HEAP`]; 50–200 MB is plenty).
+    pub fn writer(&self, heap_bytes: usize) -> Result<KeywordWriter, SearchError> {
+        KeywordWriter::new(&self.index, self.reader.clone(), self.fields, heap_bytes)
+    }
+
+    /// Makes the latest commit visible now (commits through [`KeywordWriter::commit`] already do).
+    pub fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload().map_err(err("reload"))
+    }
+
+    /// Number of papers visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The cursor of the last commit ([`KeywordWriter::commit`]); 0 for a new index.
+    pub fn cursor(&self) -> Result<u64, SearchError> {
+        let metas = self.index.load_metas().map_err(err("read commit"))?;
+        parse_payload(metas.payload.as_deref())
+    }
+
+    /// Searches with BM25 over title, authors and abstract (see [`super::query`] for the shape).
+    ///
+    /// When the whole text is an indexed paper's id or URL (see [`KeywordIndex::lookup_id`]),
+    /// the result is that paper alone (score 1, filters ignored). Empty or all-punctuation text
+    /// matches nothing. Never fails because of what the user typed.
+    pub fn search(&self, query: &KeywordQuery) -> Result<Vec<KeywordHit>, SearchError> {
+        let end = query.offset.saturating_add(query.limit).min(MAX_RESULTS);
+        if end <= query.offset {
+            return Ok(Vec::new());
+        }
+        if let Some(hit) = self.lookup_id(&query.text)? {
+            return Ok(if query.offset == 0 { vec![hit] } else { Vec::new() });
+        }
+        let built = {
+            let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let parsed = parse(&query.text, &mut analyzers);
+            build(&parsed, &query.filters, &self.fields, &self.tuning, &mut analyzers)
+        };
+        let Some(built) = built else { return Ok(Vec::new()) };
+        let searcher = self.reader.searcher();
+        self.top(&searcher, built.as_ref(), end - query.offset, query.offset)
+    }
+
+    /// Papers that share the most distinctive words of `id`'s title, abstract and authors
+    /// (tantivy's MoreLikeThis: up to [`MLT_TERMS`] terms of the paper chosen by tf-idf, then
+    /// BM25), best first, without the paper itself. Empty when the paper is not indexed.
+    pub fn more_like_this(
+        &self,
+        id: &PaperId,
+        limit: usize,
+        filters: &Filters,
+    ) -> Result<Vec<KeywordHit>, SearchError> {
+        let searcher = self.reader.searcher();
+        let Some(address) = self.find(&searcher, id)? else { return Ok(Vec::new()) };
+        let like = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_max_doc_frequency(u64::MAX)
+            .with_min_term_frequency(1)
+            .with_min_word_length(2)
+            .with_max_query_terms(MLT_TERMS)
+            .with_document(address);
+        let itself = Term::from_field_text(self.fields.id_norm, &normalized_id(id));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(like)),
+            (Occur::MustNot, Box::new(TermQuery::new(itself, IndexRecordOption::Basic))),
+        ];
+        {
+            let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            clauses.extend(filter_clauses(&self.fields, filters, &mut analyzers));
+        }
+        self.top(&searcher, &BooleanQuery::new(clauses), limit.min(MAX_RESULTS), 0)
+    }
+
+    /// The paper an id or URL names, if it is indexed: `2401.01234`, `arXiv:2401.01234v2`,
+    /// `https://arxiv.org/abs/2401.01234`, `hep-th/9901001`, `doi:10.1145/…`, `https://doi.org/…`
+    /// (anything [`PaperId`]'s `FromStr` accepts; ids compare case-insensitively). Score is 1.
+    pub fn lookup_id(&self, text: &str) -> Result<Option<KeywordHit>, SearchError> {
+        let Ok(id) = text.trim().parse::<PaperId>() else { return Ok(None) };
+        let searcher = self.reader.searcher();
+        let Some(address) = self.find(&searcher, &id)? else { return Ok(None) };
+        let hits = self.resolve(&searcher, vec![(1.0, address)])?;
+        Ok(hits.into_iter().next())
+    }
+
+    /// The paper's title and full abstract as escaped HTML with the query's words marked
+    /// (from the index's stored text); `None` when the paper is not indexed. To highlight text
+    /// you already have, build one [`Highlighter`] per query instead.
+    pub fn snippet(&self, id: &PaperId, query_text: &str) -> Result<Option<Highlighted>, SearchError> {
+        let searcher = self.reader.searcher();
+        let Some(address) = self.find(&searcher, id)? else { return Ok(None) };
+        let doc: TantivyDocument = searcher.doc(address).map_err(err("read document"))?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let (title, abstract_text) = (text(self.fields.title), text(self.fields.abstract_text));
+        Ok(Some(Highlighter::new(query_text).highlight_paper(&title, &abstract_text)))
+    }
+
+    /// The address of the paper with this id.
+    fn find(&self, searcher: &Searcher, id: &PaperId) -> Result<Option<DocAddress>, SearchError> {
+        let term = Term::from_field_text(self.fields.id_norm, &normalized_id(id));
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).map_err(err("search"))?;
+        Ok(top.first().map(|&(_, address)| address))
+    }
+
+    fn top(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<KeywordHit>, SearchError> {
+        let collector = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+        let top = searcher.search(query, &collector).map_err(err("search"))?;
+        self.resolve(searcher, top)
+    }
+
+    /// Turns addresses into hits through the `key` and `id` fast fields.
+    fn resolve(&self, searcher: &Searcher, docs: Vec<(Score, DocAddress)>) -> Result<Vec<KeywordHit>, SearchError> {
+        let mut columns: HashMap<u32, (Column<u64>, StrColumn)> = HashMap::new();
+        let mut hits = Vec::with_capacity(docs.len());
+        let mut id_text = String::new();
+        for (score, address) in docs {
+            let (keys, ids) = match columns.entry(address.segment_ord) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(segment_columns(searcher, address.segment_ord)?),
+            };
+            let key = keys.first(address.doc_id);
+            let ord = ids.term_ords(address.doc_id).next();
+            id_text.clear();
+            let found = match ord {
+                Some(ord) => ids
+                    .ord_to_str(ord, &mut id_text)
+                    .map_err(|e| SearchError::Keyword { op: "read id", source: e.into() })?,
+                None => false,
+            };
+            match (key, found.then(|| id_text.parse::<PaperId>())) {
+                (Some(key), Some(Ok(id))) => hits.push(KeywordHit { id, key, score }),
+                _ => tracing::warn!(?address, id = %id_text, "keyword hit without a valid id or key; skipped"),
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// The `key` and `id` fast-field columns of one segment.
+fn segment_columns(searcher: &Searcher, segment_ord: u32) -> Result<(Column<u64>, StrColumn), SearchError> {
+    let fast = searcher.segment_reader(segment_ord).fast_fields();
+    let keys = fast.u64(names::KEY).map_err(err("read key"))?;
+    let ids = fast.str(names::ID).map_err(err("read id"))?.ok_or_else(|| SearchError::Keyword {
+        op: "read id",
+        source: tantivy::TantivyError::SchemaError("the id fast field is missing".into()),
+    })?;
+    Ok((keys, ids))
+}
+
+/// Schemas compare field by field (names, types and options).
+fn same_schema(found: Schema, expected: &Schema) -> bool {
+    &found == expected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<KeywordIndex>();
+        fn assert_send<T: Send>() {}
+        assert_send::<KeywordWriter>();
+    }
+}

@@ -1,0 +1,267 @@
+//! The search engine over a real store and the real model: modes, fallback without the model,
+//! similar papers, embeddings stored once and reloaded on restart, resumable embedding, and
+//! stale vectors after an abstract changes.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use papertide_core::{Paper, PaperId, Source};
+use papertide_search::engine::{EngineOptions, Mode, SearchEngine, SearchRequest};
+use papertide_search::fusion::Fusion;
+use papertide_search::keyword::Filters;
+use papertide_store::{SqliteStore, Store};
+
+use crate::common::model_files;
+
+/// (id, title, abstract, category, published day)
+const PAPERS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "2401.00001",
+        "Pedestrian detection for self-driving cars from lidar point clouds",
+        "We detect people walking near autonomous vehicles using sparse lidar returns.",
+        "cs.CV",
+        "2024-01-02",
+    ),
+    (
+        "2401.00002",
+        "Protein folding with geometric deep learning",
+        "Graph networks predict three-dimensional structures of amino acid chains.",
+        "q-bio.BM",
+        "2024-01-03",
+    ),
+    (
+        "2401.00003",
+        "Kernelized attention with relative positional encoding",
+        "Transformers whose attention uses kernel feature maps and relative positions scale linearly.",
+        "cs.LG",
+        "2024-01-04",
+    ),
+    (
+        "2401.00004",
+        "Linear-time transformers via random feature attention",
+        "Random features approximate the softmax kernel so attention costs linear time in the sequence length.",
+        "cs.LG",
+        "2024-02-05",
+    ),
+    (
+        "2401.00005",
+        "Dark matter halos in dwarf galaxies",
+        "Rotation curves of dwarf galaxies constrain the inner density profile of dark matter.",
+        "astro-ph.GA",
+        "2024-02-06",
+    ),
+    (
+        "2401.00006",
+        "Numerical stability of softmax in low precision",
+        "Softmax overflows and collapses in half precision; we analyse when logits saturate.",
+        "cs.LG",
+        "2024-02-07",
+    ),
+    (
+        "2401.00007",
+        "Crop yield forecasting from satellite images",
+        "Remote sensing imagery and weather data forecast harvests for farmers.",
+        "cs.CV",
+        "2024-03-08",
+    ),
+    (
+        "2401.00008",
+        "A survey of byzantine fault tolerant consensus",
+        "We review agreement protocols that tolerate malicious replicas in distributed systems.",
+        "cs.DC",
+        "2024-03-09",
+    ),
+];
+
+fn papers() -> Vec<Paper> {
+    PAPERS
+        .iter()
+        .map(|&(id, title, abs, cat, day)| {
+            let mut p = Paper::new(id.parse().unwrap(), title, Source::Local);
+            p.abstract_text = abs.to_string();
+            p.categories = vec![cat.to_string()];
+            p.authors = vec!["Ada Lovelace".to_string()];
+            p.published = format!("{day}T00:00:00Z").parse().ok();
+            p.version = 1;
+            p
+        })
+        .collect()
+}
+
+fn store_in(dir: &Path) -> Arc<SqliteStore> {
+    let store = SqliteStore::open_dir(dir).unwrap();
+    store.upsert_papers(&papers()).unwrap();
+    Arc::new(store)
+}
+
+fn open(store: Arc<SqliteStore>, dir: &Path, with_model: bool) -> Option<SearchEngine> {
+    let model_dir = if with_model { Some(model_files()?.dir) } else { None };
+    let options = EngineOptions { data_dir: dir.to_path_buf(), model_dir, fusion: Fusion::default() };
+    let engine = SearchEngine::open(store, &options).unwrap();
+    engine.sync(&mut |_| {}).unwrap();
+    Some(engine)
+}
+
+fn embedded(store: Arc<SqliteStore>, dir: &Path) -> Option<SearchEngine> {
+    let engine = open(store, dir, true)?;
+    engine.embed_backlog(3, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    Some(engine)
+}
+
+fn ids(hits: &[papertide_search::engine::Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.paper.id.as_str()).collect()
+}
+
+fn search(engine: &SearchEngine, text: &str, mode: Mode) -> papertide_search::engine::SearchResponse {
+    engine.search(&SearchRequest { text: text.into(), mode, limit: 5, ..Default::default() }).unwrap()
+}
+
+#[test]
+fn without_the_model_search_runs_by_keyword_and_says_how_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = EngineOptions {
+        data_dir: dir.path().to_path_buf(),
+        model_dir: Some(dir.path().join("no-model-here")),
+        fusion: Fusion::default(),
+    };
+    let engine = SearchEngine::open(store_in(dir.path()), &options).unwrap();
+    engine.sync(&mut |_| {}).unwrap();
+    let r = search(&engine, "dark matter", Mode::Hybrid);
+    assert_eq!(r.mode, Mode::Keyword);
+    assert_eq!(ids(&r.hits), ["2401.00005"]);
+    let notice = r.notice.expect("a notice");
+    assert!(notice.contains("papertide model install"), "{notice}");
+    let similar = engine.similar(&"2401.00003".parse().unwrap(), Mode::Hybrid, 3, &Filters::default()).unwrap();
+    assert_eq!(similar.mode, Mode::Keyword);
+    assert!(!ids(&similar.hits).contains(&"2401.00003"));
+}
+
+#[test]
+fn papers_are_searchable_by_keyword_before_they_are_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = open(store_in(dir.path()), dir.path(), true) else { return };
+    assert_eq!(engine.embedding_backlog().unwrap(), PAPERS.len() as u64);
+    let r = search(&engine, "byzantine consensus", Mode::Keyword);
+    assert_eq!(ids(&r.hits), ["2401.00008"]);
+}
+
+#[test]
+fn semantic_and_hybrid_find_papers_by_meaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    // No word in common with the paper's text, even after stemming.
+    let query = "robotaxis noticing humans crossing streets";
+    let keyword = search(&engine, query, Mode::Keyword);
+    assert!(!ids(&keyword.hits).contains(&"2401.00001"), "{:?}", ids(&keyword.hits));
+    for mode in [Mode::Semantic, Mode::Hybrid] {
+        let r = search(&engine, query, mode);
+        assert_eq!(r.mode, mode);
+        assert_eq!(r.notice, None);
+        assert_eq!(ids(&r.hits)[0], "2401.00001", "{mode:?}");
+    }
+    let r = search(&engine, "why does softmax collapse at the edge of numerical stability", Mode::Hybrid);
+    assert_eq!(ids(&r.hits)[0], "2401.00006");
+    let scores: Vec<f32> = r.hits.iter().map(|h| h.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+}
+
+#[test]
+fn semantic_results_obey_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    let filters =
+        Filters { categories: vec!["cs.LG".into()], since: "2024-02-01T00:00:00Z".parse().ok(), ..Default::default() };
+    let req = SearchRequest { text: "attention".into(), mode: Mode::Semantic, filters, limit: 10, offset: 0 };
+    let r = engine.search(&req).unwrap();
+    let mut got = ids(&r.hits);
+    got.sort();
+    assert_eq!(got, ["2401.00004", "2401.00006"]);
+    // Regression: a year outside tantivy's date range overflowed (panicked in debug builds).
+    for (since, until) in [("9999-01-01T00:00:00Z", None), ("0001-01-01T00:00:00Z", Some("0002-01-01T00:00:00Z"))] {
+        let filters =
+            Filters { since: since.parse().ok(), until: until.and_then(|u| u.parse().ok()), ..Default::default() };
+        for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+            let req = SearchRequest { text: "attention".into(), mode, filters: filters.clone(), limit: 10, offset: 0 };
+            assert!(engine.search(&req).unwrap().hits.is_empty());
+        }
+    }
+}
+
+#[test]
+fn similar_papers_exclude_the_paper_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    let id: PaperId = "arXiv:2401.00003v2".parse().unwrap();
+    for mode in [Mode::Semantic, Mode::Hybrid, Mode::Keyword] {
+        let r = engine.similar(&id, mode, 3, &Filters::default()).unwrap();
+        assert_eq!(r.mode, mode);
+        let got = ids(&r.hits);
+        assert!(!got.contains(&"2401.00003"), "{mode:?}: {got:?}");
+        assert_eq!(got[0], "2401.00004", "{mode:?}: the other linear-attention paper");
+    }
+    let unknown = engine.similar(&"2401.09999".parse().unwrap(), Mode::Hybrid, 3, &Filters::default());
+    assert!(unknown.unwrap_err().to_string().contains("2401.09999"));
+}
+
+#[test]
+fn embeddings_are_stored_once_and_reloaded_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let Some(engine) = embedded(store.clone(), dir.path()) else { return };
+    let before = search(&engine, "galaxy rotation", Mode::Semantic);
+    drop(engine);
+    // A restart: the vector index comes back from its file, nothing is embedded again.
+    let engine = open(store.clone(), dir.path(), true).unwrap();
+    assert_eq!(engine.embedding_backlog().unwrap(), 0);
+    assert_eq!(engine.vector_count(), PAPERS.len());
+    assert_eq!(engine.embed_backlog(8, &mut |_| {}, &AtomicBool::new(false)).unwrap(), 0);
+    assert_eq!(search(&engine, "galaxy rotation", Mode::Semantic), before);
+    drop(engine);
+    // A lost index file is rebuilt from the stored embeddings, still without embedding.
+    for entry in std::fs::read_dir(dir.path().join("index")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let engine = open(store, dir.path(), true).unwrap();
+    assert_eq!(engine.vector_count(), PAPERS.len());
+    assert_eq!(search(&engine, "galaxy rotation", Mode::Semantic), before);
+}
+
+#[test]
+fn embedding_stops_between_batches_and_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let Some(engine) = open(store.clone(), dir.path(), true) else { return };
+    let stop = AtomicBool::new(false);
+    let first = engine.embed_backlog(3, &mut |_| stop.store(true, Ordering::SeqCst), &stop).unwrap();
+    assert_eq!(first, 3, "stopped after one batch");
+    assert_eq!(engine.embedding_backlog().unwrap(), PAPERS.len() as u64 - 3);
+    drop(engine);
+    let engine = open(store, dir.path(), true).unwrap();
+    let rest = engine.embed_backlog(3, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    assert_eq!(first + rest, PAPERS.len() as u64);
+    assert_eq!(engine.embedding_backlog().unwrap(), 0);
+    assert_eq!(engine.vector_count(), PAPERS.len());
+}
+
+#[test]
+fn a_changed_abstract_is_embedded_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let Some(engine) = embedded(store.clone(), dir.path()) else { return };
+    let mut v2 = papers().remove(6);
+    v2.version = 2;
+    v2.title = "Volcanic eruptions forecast from seismic tremor".into();
+    v2.abstract_text = "Seismometers near volcanoes predict eruptions days ahead.".into();
+    store.upsert_papers(&[v2]).unwrap();
+    engine.sync(&mut |_| {}).unwrap();
+    assert_eq!(engine.embedding_backlog().unwrap(), 1);
+    assert_eq!(engine.embed_backlog(8, &mut |_| {}, &AtomicBool::new(false)).unwrap(), 1);
+    let r = search(&engine, "predicting volcano eruptions", Mode::Semantic);
+    assert_eq!(ids(&r.hits)[0], "2401.00007");
+    assert_eq!(r.hits[0].paper.version, 2);
+    assert_eq!(engine.vector_count(), PAPERS.len());
+}

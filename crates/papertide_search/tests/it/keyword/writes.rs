@@ -1,0 +1,80 @@
+//! Writing the keyword index: upserts replace, rollbacks discard, the commit cursor survives a
+//! reopen, one writer at a time, and an index with a foreign schema is refused. Small
+//! throwaway indexes (in RAM or a temp dir), independent of the shared corpus index.
+
+use chrono::{TimeZone, Utc};
+use papertide_core::{Paper, Source};
+use papertide_search::keyword::{Filters, KeywordIndex, KeywordQuery};
+use papertide_search::SearchError;
+
+fn small(id: &str, title: &str) -> Paper {
+    let mut p = Paper::new(id.parse().unwrap(), title, Source::Local);
+    p.abstract_text = format!("About {title}.");
+    p.published = Some(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap());
+    p
+}
+
+fn ids(index: &KeywordIndex, text: &str) -> Vec<String> {
+    index.search(&KeywordQuery::new(text, 10)).unwrap().into_iter().map(|h| h.id.to_string()).collect()
+}
+
+#[test]
+fn upserting_a_new_version_replaces_the_old() {
+    let index = KeywordIndex::in_ram().unwrap();
+    let mut w = index.writer(20_000_000).unwrap();
+    w.upsert(7, &small("2401.01234", "Alpha quantum widgets")).unwrap();
+    w.upsert(8, &small("2401.05678", "Gamma widgets")).unwrap();
+    w.commit(1).unwrap();
+    assert_eq!(ids(&index, "alpha "), ["2401.01234"]);
+    w.upsert(7, &small("2401.01234", "Beta quantum widgets")).unwrap();
+    w.upsert(7, &small("2401.01234", "Beta quantum widgets v3")).unwrap();
+    w.commit(2).unwrap();
+    assert_eq!(index.num_docs(), 2);
+    assert!(ids(&index, "alpha ").is_empty());
+    assert_eq!(ids(&index, "beta "), ["2401.01234"]);
+    assert_eq!(ids(&index, "quantum widgets ").len(), 2, "no duplicate hits");
+    w.delete(&"2401.05678".parse().unwrap());
+    w.upsert(9, &small("2401.09999", "Uncommitted widgets")).unwrap();
+    w.rollback().unwrap();
+    assert_eq!(index.num_docs(), 2, "rolled back");
+    w.delete(&"2401.05678".parse().unwrap());
+    w.commit(3).unwrap();
+    assert_eq!(ids(&index, "widgets "), ["2401.01234"]);
+    assert_eq!(index.lookup_id("2401.01234").unwrap().map(|h| h.key), Some(7));
+    assert!(matches!(index.writer(20_000_000), Err(SearchError::KeywordWriterBusy)));
+}
+
+#[test]
+fn the_cursor_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index").join("keyword");
+    {
+        let index = KeywordIndex::open(&path).unwrap();
+        assert_eq!((index.cursor().unwrap(), index.num_docs()), (0, 0));
+        let mut w = index.writer(20_000_000).unwrap();
+        w.upsert(1, &small("2401.00001", "Persistent zebras")).unwrap();
+        w.commit(41).unwrap();
+        w.upsert(2, &small("2401.00002", "Persistent yaks")).unwrap();
+        w.commit(42).unwrap();
+        w.upsert(3, &small("2401.00003", "Lost llamas")).unwrap();
+        // Dropped without commit: lost, and the cursor stays at 42.
+    }
+    let index = KeywordIndex::open(&path).unwrap();
+    assert_eq!(index.cursor().unwrap(), 42);
+    assert_eq!(index.num_docs(), 2);
+    assert_eq!(ids(&index, "persistent ").len(), 2);
+    assert!(ids(&index, "llamas ").is_empty());
+    let since = Filters { since: Some(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()), ..Filters::default() };
+    assert_eq!(index.search(&KeywordQuery::new("zebras", 5).with_filters(since)).unwrap().len(), 1);
+    index.reload().unwrap();
+}
+
+#[test]
+fn an_index_with_another_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema = tantivy::schema::Schema::builder();
+    schema.add_text_field("title", tantivy::schema::TEXT);
+    tantivy::Index::create_in_dir(dir.path(), schema.build()).unwrap();
+    let err = KeywordIndex::open(dir.path()).unwrap_err();
+    assert!(matches!(err, SearchError::KeywordSchemaMismatch { .. }), "{err}");
+}
