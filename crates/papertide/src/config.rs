@@ -23,6 +23,9 @@ pub struct Config {
     pub import: ImportConfig,
     /// Live arXiv clients (`papertide harvest`).
     pub harvest: papertide_ingest::harvest::HarvestConfig,
+    /// Directory of the embedding model (all-MiniLM-L6-v2) [default: DATA_DIR/models/all-MiniLM-L6-v2;
+    /// `PAPERTIDE_MODEL_DIR` overrides]. Without it, search runs in keyword mode.
+    pub model_dir: Option<PathBuf>,
 }
 
 /// Settings of `papertide import`.
@@ -41,7 +44,12 @@ impl Default for ImportConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { data_dir: default_data_dir(), import: ImportConfig::default(), harvest: Default::default() }
+        Config {
+            data_dir: default_data_dir(),
+            import: ImportConfig::default(),
+            harvest: Default::default(),
+            model_dir: None,
+        }
     }
 }
 
@@ -51,6 +59,11 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 impl Config {
+    /// The model directory in effect: the configured one, else `DATA_DIR/models/all-MiniLM-L6-v2`.
+    pub fn model_dir(&self) -> PathBuf {
+        self.model_dir.clone().unwrap_or_else(|| self.data_dir.join("models").join("all-MiniLM-L6-v2"))
+    }
+
     /// Loads defaults, the config file and the environment. `data_dir_flag` wins over all.
     pub fn load(config_file: Option<&Path>, data_dir_flag: Option<&Path>) -> anyhow::Result<Config> {
         let env_file = std::env::var_os("PAPERTIDE_CONFIG").map(PathBuf::from);

@@ -15,6 +15,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 
+/// mimalloc keeps freed pages mapped for reuse; with glibc's allocator the embedder spent
+/// half its time in page faults (measured in docs/SEARCH.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// papertide: a self-hostable research-paper service.
 #[derive(Debug, Parser)]
 #[command(name = "papertide", version, about, long_about = None, propagate_version = true)]
@@ -47,6 +52,21 @@ enum Command {
     Stats(cmd::stats::StatsArgs),
     /// Show one paper
     Paper(cmd::stats::PaperArgs),
+    /// Search papers: hybrid (keyword + semantic), keyword or semantic
+    Search(cmd::search::SearchArgs),
+    /// Papers similar to a paper (nearest neighbours of its embedding)
+    Similar(cmd::search::SimilarArgs),
+    /// Compute missing embeddings (resumable, with progress)
+    Embed(cmd::search::EmbedArgs),
+    /// Rebuild the keyword and vector indexes from the database
+    Reindex,
+    /// Measure search quality on the CACM and CSFCube benchmarks
+    Eval(cmd::eval::EvalArgs),
+    /// The embedding model: install or check it
+    Model {
+        #[command(subcommand)]
+        command: cmd::model::Command,
+    },
     /// Database maintenance
     Db {
         #[command(subcommand)]
@@ -77,5 +97,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => cmd::stats::stats(&config, args),
         Command::Paper(args) => cmd::stats::paper(&config, args),
         Command::Db { command } => cmd::db::run(&config, command),
+        Command::Search(args) => cmd::search::search(&config, args),
+        Command::Similar(args) => cmd::search::similar(&config, args),
+        Command::Embed(args) => cmd::search::embed(&config, args),
+        Command::Reindex => cmd::search::reindex(&config),
+        Command::Eval(args) => cmd::eval::run(&config, args),
+        Command::Model { command } => cmd::model::run(&config, command),
     }
 }

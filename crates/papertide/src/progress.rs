@@ -11,6 +11,8 @@ pub struct Progress {
     started: Instant,
     last_line: Instant,
     label: &'static str,
+    /// For [`Progress::items`]: the total and what is counted.
+    items: Option<(u64, &'static str)>,
 }
 
 impl Progress {
@@ -31,12 +33,42 @@ impl Progress {
             bar
         });
         let now = Instant::now();
-        Progress { bar, started: now, last_line: now, label }
+        Progress { bar, started: now, last_line: now, label, items: None }
+    }
+
+    /// Starts a display of `total` items (`unit`: "papers"), with a bar and ETA on a terminal
+    /// and a line every 10 s with the rate and ETA otherwise. Update with [`Progress::update`]
+    /// (the bytes argument is ignored).
+    pub fn items(label: &'static str, total: u64, unit: &'static str) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} {label} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}) ETA {{eta}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            let bar = ProgressBar::new(total).with_style(style);
+            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            bar.enable_steady_tick(Duration::from_millis(250));
+            bar
+        });
+        let now = Instant::now();
+        Progress { bar, started: now, last_line: now, label, items: Some((total, unit)) }
     }
 
     /// Updates the display with records done and bytes read so far.
     pub fn update(&mut self, records: u64, bytes: u64) {
         let rate = records as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        if let Some((total, unit)) = self.items {
+            match &self.bar {
+                Some(bar) => bar.set_position(records),
+                None if self.last_line.elapsed() >= Duration::from_secs(10) => {
+                    self.last_line = Instant::now();
+                    let eta = total.saturating_sub(records) as f64 / rate.max(1e-9);
+                    eprintln!("{}: {records}/{total} {unit} ({rate:.1}/s, ETA {:.0} s)", self.label, eta);
+                }
+                None => {}
+            }
+            return;
+        }
         match &self.bar {
             Some(bar) => {
                 bar.set_position(bytes);

@@ -1,9 +1,12 @@
 //! One module per subcommand. Each exposes clap `Args` and a `run(&Config, Args)`.
 
 pub mod db;
+pub mod eval;
 pub mod export;
 pub mod harvest;
 pub mod import;
+pub mod model;
+pub mod search;
 mod sink;
 pub mod stats;
 

@@ -18,7 +18,7 @@ fn every_shared_file() -> Vec<PathBuf> {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
             if path.is_dir() {
                 stack.push(path);
-            } else if !name.starts_with("LICENSE") && !(name.ends_with(".json") && !name.ends_with(".body.json")) {
+            } else if !name.starts_with("LICENSE") && (!name.ends_with(".json") || name.ends_with(".body.json")) {
                 files.push(path);
             }
         }

@@ -4,6 +4,7 @@
 mod crash;
 mod harvest;
 mod import;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
