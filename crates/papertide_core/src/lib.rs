@@ -5,11 +5,23 @@
 //! - [`Paper`] ([`paper`]): the bibliographic record, and [`Community`], the feed data
 //!   (submissions, upvotes, comment counts) kept apart from it.
 //! - [`Paper::merge`]: the rule for combining a stored record with a newly imported one.
+//! - [`User`], [`UserName`], [`Role`], [`Session`] ([`user`]): accounts and logins.
+//! - [`FeedQuery`], [`FeedWindow`], [`FeedCursor`], [`trending_score`] ([`feed`]): the daily
+//!   feed of submitted papers.
+//! - [`Comment`], [`CommentBody`] ([`comment`]): discussion under a paper.
 //!
 //! Storage lives in `papertide_store`, parsing of external formats in `papertide_ingest`.
 
+pub mod comment;
+pub mod feed;
 pub mod id;
 pub mod paper;
+pub mod user;
 
+pub use comment::{Comment, CommentBody, CommentError, CommentId, MAX_COMMENT_CHARS};
+pub use feed::{
+    trending_score, FeedCursor, FeedItem, FeedPage, FeedParseError, FeedQuery, FeedSort, FeedWindow, SubmitOutcome,
+};
 pub use id::{ArxivId, IdError, PaperId};
 pub use paper::{Community, Links, MergeOutcome, Paper, Source};
+pub use user::{Role, RoleError, Session, User, UserId, UserName, UserNameError};

@@ -8,15 +8,27 @@
 //!   import keeps every committed batch, and re-running it is idempotent because records are
 //!   merged with [`papertide_core::Paper::merge`].
 //!
+//! - The web app's data (accounts, sessions, the daily feed, upvotes, comments) sits behind
+//!   the same trait; the domain types are in `papertide_core` ([`papertide_core::user`],
+//!   [`papertide_core::feed`], [`papertide_core::comment`]). Upvote and comment counts are
+//!   kept in `paper_community` ([`Store::community`]), recomputed from the `upvotes` and
+//!   `comments` tables in the same transaction as every write that changes them.
+//!
 //! A PostgreSQL implementation can follow behind the same trait without touching callers.
 
 pub mod sqlite;
 mod types;
 
 pub use sqlite::SqliteStore;
-pub use types::{ChangedPaper, CheckReport, Stats, UpsertStats};
+pub use types::{ChangedPaper, CheckReport, Stats, SubmittedPaper, UpsertStats, UpvotedPaper, UserActivity};
 
-use papertide_core::{Community, Paper, PaperId};
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use papertide_core::{
+    Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session, SubmitOutcome,
+    User, UserId, UserName,
+};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +66,33 @@ pub enum StoreError {
     /// A callback passed to the store asked to stop.
     #[error("{0}")]
     Callback(String),
+    /// A stored row other than a paper (a user, comment or submission) could not be read back.
+    #[error("stored {what} is corrupt: {reason}")]
+    CorruptRecord {
+        /// Which row, e.g. `user 7`.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Something the operation needs does not exist (an unknown paper, user or comment).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. `paper 2401.01234`.
+        what: String,
+    },
+    /// The write would break a uniqueness rule, e.g. a user name that is taken
+    /// (case-insensitively) or a session token hash that is already in use.
+    #[error("{what} already exists")]
+    Conflict {
+        /// What is taken, e.g. `user name ada`.
+        what: String,
+    },
+    /// The user may not do this, e.g. edit another user's comment.
+    #[error("forbidden: {what}")]
+    Forbidden {
+        /// What was refused and why.
+        what: String,
+    },
 }
 
 /// The paper store. Implementations must be safe to share between threads.
@@ -123,4 +162,145 @@ pub trait Store: Send + Sync {
 
     /// Number of papers with no embedding for `model`.
     fn embedding_backlog(&self, model: &str) -> Result<u64, StoreError>;
+
+    // --- accounts (see `sqlite::users`) ---
+
+    /// Creates an account. A name taken case-insensitively is [`StoreError::Conflict`].
+    fn create_user(
+        &self,
+        name: &UserName,
+        email: Option<&str>,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<User, StoreError>;
+
+    /// One user by key.
+    fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// One user by name (case-insensitive).
+    fn user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError>;
+
+    /// A user and their password hash, for logging in.
+    fn password_hash_of(&self, name: &UserName) -> Result<Option<(User, String)>, StoreError>;
+
+    /// Replaces a user's password hash ([`StoreError::NotFound`] for an unknown user).
+    fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
+
+    /// Changes a user's role ([`StoreError::NotFound`] for an unknown user).
+    fn set_role(&self, user: UserId, role: Role) -> Result<(), StoreError>;
+
+    /// Number of accounts.
+    fn count_users(&self) -> Result<u64, StoreError>;
+
+    // --- sessions (see `sqlite::users`); the store only ever sees a hash of the token ---
+
+    /// Records a session. A token hash already in use is [`StoreError::Conflict`], an unknown
+    /// user [`StoreError::NotFound`].
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The live session with this token hash and its user; `None` when unknown or expired
+    /// (`expires_at <= now`). Records `now` as last seen, at most once a minute.
+    fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, Session)>, StoreError>;
+
+    /// Ends one session (logging out); false when there was none.
+    fn delete_session(&self, token_hash: &[u8]) -> Result<bool, StoreError>;
+
+    /// Ends every session of a user (password change); returns how many.
+    fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+
+    /// Deletes expired sessions; returns how many.
+    fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // --- the daily feed (see `sqlite::feed`) ---
+
+    /// Puts a paper on the feed of `date`, submitted by `by` (`None`: featured by an admin).
+    /// A paper already there is [`SubmitOutcome::AlreadyOnFeed`]; one removed from that date
+    /// comes back. An unknown paper or user is [`StoreError::NotFound`].
+    fn submit(
+        &self,
+        paper: &PaperId,
+        date: NaiveDate,
+        by: Option<UserId>,
+        featured: bool,
+        now: DateTime<Utc>,
+    ) -> Result<SubmitOutcome, StoreError>;
+
+    /// Takes a paper off the feed of `date` (kept, marked removed); false when it was not on it.
+    fn remove_submission(&self, paper: &PaperId, date: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// One page of the feed. `now` is the reference time of trending scores on a first page
+    /// (later pages use the time kept in their cursor).
+    fn feed(&self, query: &FeedQuery, now: DateTime<Utc>) -> Result<FeedPage, StoreError>;
+
+    /// The nearest feed dates before and after `date` that have papers (for navigation).
+    fn feed_dates_around(&self, date: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError>;
+
+    // --- upvotes (see `sqlite::votes`) ---
+
+    /// Upvotes a paper; false when the user already had. Unknown paper or user:
+    /// [`StoreError::NotFound`].
+    fn upvote(&self, user: UserId, paper: &PaperId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Takes an upvote back; false when there was none.
+    fn remove_upvote(&self, user: UserId, paper: &PaperId) -> Result<bool, StoreError>;
+
+    /// Which of `papers` the user has upvoted (for rendering many cards at once).
+    fn has_upvoted(&self, user: UserId, papers: &[PaperId]) -> Result<HashSet<PaperId>, StoreError>;
+
+    // --- comments (see `sqlite::comments`) ---
+
+    /// Adds a comment. Unknown paper or user: [`StoreError::NotFound`].
+    fn add_comment(
+        &self,
+        user: UserId,
+        paper: &PaperId,
+        body: &CommentBody,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, StoreError>;
+
+    /// One comment by key.
+    fn comment(&self, id: CommentId) -> Result<Option<Comment>, StoreError>;
+
+    /// Replaces a comment's body. Only its author may ([`StoreError::Forbidden`]), and not
+    /// once it is deleted; an unknown comment is [`StoreError::NotFound`].
+    fn edit_comment(
+        &self,
+        id: CommentId,
+        by: UserId,
+        body: &CommentBody,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, StoreError>;
+
+    /// Deletes a comment (by its author only, else [`StoreError::Forbidden`]): the row stays,
+    /// flagged, with its body cleared.
+    fn delete_comment(&self, id: CommentId, by: UserId) -> Result<(), StoreError>;
+
+    /// Hides or shows a comment (admins; the caller checks the role).
+    fn set_comment_hidden(&self, id: CommentId, hidden: bool) -> Result<(), StoreError>;
+
+    /// Every comment on a paper, oldest first, hidden and deleted ones included and flagged.
+    fn comments(&self, paper: &PaperId) -> Result<Vec<Comment>, StoreError>;
+
+    /// A user's recent submissions, upvotes and visible comments, newest first, at most
+    /// `limit` of each (the profile page). Unknown user: [`StoreError::NotFound`].
+    fn user_activity(&self, user: UserId, limit: usize) -> Result<UserActivity, StoreError>;
+}
+
+/// Runs a [`FeedQuery`] against a store: `query.list(&store, now)` is `store.feed(&query, now)`.
+pub trait FeedQueryExt {
+    /// One page of the feed.
+    fn list(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<FeedPage, StoreError>;
+}
+
+impl FeedQueryExt for FeedQuery {
+    fn list(&self, store: &dyn Store, now: DateTime<Utc>) -> Result<FeedPage, StoreError> {
+        store.feed(self, now)
+    }
 }

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use papertide_core::{Comment, Paper};
 use serde::Serialize;
 
 /// What one [`crate::Store::upsert_papers`] call did.
@@ -74,5 +75,36 @@ pub struct ChangedPaper {
     /// Its change number.
     pub seq: u64,
     /// The paper as it is now.
-    pub paper: papertide_core::Paper,
+    pub paper: Paper,
+}
+
+/// A paper a user put on the feed ([`UserActivity::submissions`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubmittedPaper {
+    /// The paper.
+    pub paper: Paper,
+    /// The feed date it was submitted to.
+    pub feed_date: NaiveDate,
+    /// When.
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// A paper a user upvoted ([`UserActivity::upvoted`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpvotedPaper {
+    /// The paper.
+    pub paper: Paper,
+    /// When the vote was cast.
+    pub upvoted_at: DateTime<Utc>,
+}
+
+/// What a user did lately, newest first ([`crate::Store::user_activity`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UserActivity {
+    /// Papers submitted (removed submissions left out).
+    pub submissions: Vec<SubmittedPaper>,
+    /// Papers upvoted.
+    pub upvoted: Vec<UpvotedPaper>,
+    /// Comments written (hidden and deleted ones left out).
+    pub comments: Vec<Comment>,
 }

@@ -71,6 +71,74 @@ CREATE TABLE embeddings (
 ) WITHOUT ROWID;
 "#,
     ),
+    (
+        3,
+        "accounts_feed_votes_comments",
+        r#"
+-- Accounts. Names are unique case-insensitively: `name` keeps the display form,
+-- `name_lower` the form compared.
+CREATE TABLE users (
+    pk            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    name_lower    TEXT    NOT NULL UNIQUE,
+    email         TEXT,
+    password_hash TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('user', 'admin')),
+    created_at    INTEGER NOT NULL
+);
+
+-- Login sessions, keyed by a hash of the token (the token itself is never stored).
+CREATE TABLE sessions (
+    token_hash   BLOB    PRIMARY KEY,
+    user_pk      INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    csrf_token   TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_pk);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+-- The daily feed: a paper on the feed of one date. submitted_by NULL: featured by an admin
+-- (or the account is gone). Removed submissions are kept, with removed_at set.
+CREATE TABLE submissions (
+    pk           INTEGER PRIMARY KEY,
+    paper_pk     INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    feed_date    TEXT    NOT NULL,  -- 'YYYY-MM-DD', UTC
+    submitted_by INTEGER REFERENCES users (pk) ON DELETE SET NULL,
+    featured     INTEGER NOT NULL DEFAULT 0 CHECK (featured IN (0, 1)),
+    submitted_at INTEGER NOT NULL,
+    removed_at   INTEGER,
+    UNIQUE (paper_pk, feed_date)
+);
+CREATE INDEX submissions_feed_date ON submissions (feed_date) WHERE removed_at IS NULL;
+CREATE INDEX submissions_by ON submissions (submitted_by, submitted_at);
+
+CREATE TABLE upvotes (
+    user_pk    INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_pk, paper_pk)
+) WITHOUT ROWID;
+CREATE INDEX upvotes_paper ON upvotes (paper_pk);
+CREATE INDEX upvotes_user_time ON upvotes (user_pk, created_at);
+
+-- Comments. hidden: by an admin; deleted: by the author (body cleared). Only comments that
+-- are neither count in paper_community.comment_count.
+CREATE TABLE comments (
+    pk         INTEGER PRIMARY KEY,
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    user_pk    INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    body       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    edited_at  INTEGER,
+    hidden     INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),
+    deleted    INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1))
+);
+CREATE INDEX comments_paper ON comments (paper_pk, created_at);
+CREATE INDEX comments_user ON comments (user_pk, created_at);
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -2,19 +2,33 @@
 //!
 //! One writer connection behind a mutex and a small pool of reader connections (WAL lets
 //! readers run beside the writer). Row mapping and the upsert live in [`papers`], schema
-//! changes in [`migrations`].
+//! changes in [`migrations`]. The web app's tables: accounts and sessions in [`users`], the
+//! daily feed in [`feed`], upvotes in [`votes`], comments in [`comments`], the profile page
+//! in [`activity`], and the `paper_community` counters they keep in step in [`community`].
 
+mod activity;
+mod comments;
+mod community;
 mod embeddings;
+mod feed;
 pub mod migrations;
 mod papers;
+mod users;
+mod votes;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats};
-use papertide_core::{Community, Paper, PaperId};
+use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats, UserActivity};
+use papertide_core::{
+    Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session, SubmitOutcome,
+    User, UserId, UserName,
+};
+use users::UserColumn;
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "papertide.db";
@@ -150,6 +164,7 @@ impl Store for SqliteStore {
                 .collect::<Result<_, _>>()?;
             report.problems.extend(fk);
             papers::check_rows(c, &mut report)?;
+            community::check(c, &mut report)?;
             Ok(report)
         })
     }
@@ -216,5 +231,148 @@ impl Store for SqliteStore {
 
     fn embedding_backlog(&self, model: &str) -> Result<u64, StoreError> {
         self.with_reader(|c| embeddings::backlog(c, model))
+    }
+
+    fn create_user(
+        &self,
+        name: &UserName,
+        email: Option<&str>,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<User, StoreError> {
+        users::create(&mut lock(&self.writer), name, email, password_hash, role)
+    }
+
+    fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.with_reader(|c| users::by_id(c, id))
+    }
+
+    fn user_by_name(&self, name: &UserName) -> Result<Option<User>, StoreError> {
+        Ok(self.password_hash_of(name)?.map(|(user, _)| user))
+    }
+
+    fn password_hash_of(&self, name: &UserName) -> Result<Option<(User, String)>, StoreError> {
+        self.with_reader(|c| users::with_hash(c, name))
+    }
+
+    fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError> {
+        users::set_column(&lock(&self.writer), user, UserColumn::PasswordHash, password_hash)
+    }
+
+    fn set_role(&self, user: UserId, role: Role) -> Result<(), StoreError> {
+        users::set_column(&lock(&self.writer), user, UserColumn::Role, role.as_str())
+    }
+
+    fn count_users(&self) -> Result<u64, StoreError> {
+        self.with_reader(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        csrf: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        users::create_session(&mut lock(&self.writer), token_hash, user, csrf, now, expires_at)
+    }
+
+    fn session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, Session)>, StoreError> {
+        let Some((user, mut session, stale)) = self.with_reader(|c| users::session(c, token_hash, now))? else {
+            return Ok(None);
+        };
+        if stale {
+            users::touch_session(&lock(&self.writer), token_hash, now)?;
+            session.last_seen_at = now;
+        }
+        Ok(Some((user, session)))
+    }
+
+    fn delete_session(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        Ok(lock(&self.writer).execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])? > 0)
+    }
+
+    fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        Ok(lock(&self.writer).execute("DELETE FROM sessions WHERE user_pk = ?1", [user.0])? as u64)
+    }
+
+    fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(lock(&self.writer).execute("DELETE FROM sessions WHERE expires_at <= ?1", [now.timestamp()])? as u64)
+    }
+
+    fn submit(
+        &self,
+        paper: &PaperId,
+        date: NaiveDate,
+        by: Option<UserId>,
+        featured: bool,
+        now: DateTime<Utc>,
+    ) -> Result<SubmitOutcome, StoreError> {
+        feed::submit(&mut lock(&self.writer), paper, date, by, featured, now)
+    }
+
+    fn remove_submission(&self, paper: &PaperId, date: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        feed::remove(&mut lock(&self.writer), paper, date, now)
+    }
+
+    fn feed(&self, query: &FeedQuery, now: DateTime<Utc>) -> Result<FeedPage, StoreError> {
+        self.with_reader(|c| feed::page(c, query, now))
+    }
+
+    fn feed_dates_around(&self, date: NaiveDate) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError> {
+        self.with_reader(|c| feed::dates_around(c, date))
+    }
+
+    fn upvote(&self, user: UserId, paper: &PaperId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        votes::upvote(&mut lock(&self.writer), user, paper, now)
+    }
+
+    fn remove_upvote(&self, user: UserId, paper: &PaperId) -> Result<bool, StoreError> {
+        votes::remove(&mut lock(&self.writer), user, paper)
+    }
+
+    fn has_upvoted(&self, user: UserId, papers: &[PaperId]) -> Result<HashSet<PaperId>, StoreError> {
+        self.with_reader(|c| votes::has_upvoted(c, user, papers))
+    }
+
+    fn add_comment(
+        &self,
+        user: UserId,
+        paper: &PaperId,
+        body: &CommentBody,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, StoreError> {
+        comments::add(&mut lock(&self.writer), user, paper, body, now)
+    }
+
+    fn comment(&self, id: CommentId) -> Result<Option<Comment>, StoreError> {
+        self.with_reader(|c| comments::get(c, id))
+    }
+
+    fn edit_comment(
+        &self,
+        id: CommentId,
+        by: UserId,
+        body: &CommentBody,
+        now: DateTime<Utc>,
+    ) -> Result<Comment, StoreError> {
+        comments::edit(&mut lock(&self.writer), id, by, body, now)
+    }
+
+    fn delete_comment(&self, id: CommentId, by: UserId) -> Result<(), StoreError> {
+        comments::delete(&mut lock(&self.writer), id, by)
+    }
+
+    fn set_comment_hidden(&self, id: CommentId, hidden: bool) -> Result<(), StoreError> {
+        comments::set_hidden(&mut lock(&self.writer), id, hidden)
+    }
+
+    fn comments(&self, paper: &PaperId) -> Result<Vec<Comment>, StoreError> {
+        self.with_reader(|c| comments::list(c, paper))
+    }
+
+    fn user_activity(&self, user: UserId, limit: usize) -> Result<UserActivity, StoreError> {
+        self.with_reader(|c| activity::of_user(c, user, limit))
     }
 }

@@ -17,8 +17,14 @@ fn ts(d: Option<DateTime<Utc>>) -> Option<i64> {
     d.map(|d| d.timestamp())
 }
 
-fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
+/// Unix seconds to an instant (`None` stays `None`).
+pub(super) fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(|t| Utc.timestamp_opt(t, 0).single())
+}
+
+/// Unix seconds of a NOT NULL column to an instant (out-of-range values read as the epoch).
+pub(super) fn at(t: i64) -> DateTime<Utc> {
+    from_ts(Some(t)).unwrap_or_default()
 }
 
 fn corrupt(id: &str, reason: impl Into<String>) -> StoreError {

@@ -1,10 +1,15 @@
 //! Integration tests of the store. Every test runs against each backend returned by
 //! [`backends`] (SQLite today), each with its own temporary database.
 
+mod daily_feed;
 mod feed;
 mod papers;
 mod sqlite;
+mod users;
+mod votes_comments;
 
+use chrono::{DateTime, Utc};
+use papertide_core::{Role, User};
 use papertide_store::{SqliteStore, Store};
 
 /// A fresh store per backend, with the temp dir that must outlive it.
@@ -23,4 +28,14 @@ pub fn paper(id: &str, version: u32, title: &str) -> papertide_core::Paper {
     p.categories = vec!["cs.LG".into(), "stat.ML".into()];
     p.published = "2024-01-02T03:04:05Z".parse().ok();
     p.normalized()
+}
+
+/// An account named `name` (role user, no e-mail).
+pub fn user(store: &dyn Store, name: &str) -> User {
+    store.create_user(&name.parse().expect("user name"), None, "hash", Role::User).expect("create user")
+}
+
+/// An instant from RFC 3339 text.
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().expect("RFC 3339 time")
 }

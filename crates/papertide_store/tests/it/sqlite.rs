@@ -65,3 +65,54 @@ fn check_reports_damage() {
     assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
     assert!(report.problems[0].contains("not an id"));
 }
+
+#[test]
+fn a_version_2_database_migrates_to_3_and_keeps_its_papers() {
+    use papertide_store::sqlite::migrations::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(papertide_store::sqlite::DB_FILE);
+    {
+        // A database as papertide left it before the web tables existed.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);")
+            .unwrap();
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 2) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 0)", rusqlite::params![version, name]).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO papers (id, title, abstract, authors, categories, primary_category, version, source,
+                                 imported_at, changed_at, seq)
+             VALUES ('2401.00001', 'Old paper', '', 'Ada', 'cs.LG', 'cs.LG', 1, 'kaggle', 0, 0, 1)",
+            [],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO paper_community (paper_pk, upvotes, comment_count) SELECT pk, 0, 0 FROM papers", [])
+            .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(versions, [1, 2, 3]);
+    let old: papertide_core::PaperId = "2401.00001".parse().unwrap();
+    assert_eq!(store.paper(&old).unwrap().unwrap().title, "Old paper");
+    // The new tables work with the old rows.
+    let ada = crate::user(&store, "ada");
+    assert!(store.upvote(ada.id, &old, crate::t("2024-01-01T00:00:00Z")).unwrap());
+    assert_eq!(store.community(&old).unwrap().upvotes, 1);
+    assert!(store.check().unwrap().is_ok());
+    drop(store);
+    // Reopening runs nothing again and keeps everything.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.count_papers().unwrap(), 1);
+    assert_eq!(store.community(&old).unwrap().upvotes, 1);
+    assert_eq!(store.user_by_id(ada.id).unwrap().unwrap().name.as_str(), "ada");
+    let n: i64 = conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 3);
+}
