@@ -26,6 +26,10 @@ pub struct Config {
     /// Directory of the embedding model (all-MiniLM-L6-v2) [default: DATA_DIR/models/all-MiniLM-L6-v2;
     /// `PAPERTIDE_MODEL_DIR` overrides]. Without it, search runs in keyword mode.
     pub model_dir: Option<PathBuf>,
+    /// Where `papertide serve` listens (`PAPERTIDE_ADDR`, `--addr`).
+    pub addr: String,
+    /// The web application (`[web]`; e.g. `PAPERTIDE_WEB__SECURE_COOKIES=true`).
+    pub web: papertide_web::WebConfig,
 }
 
 /// Settings of `papertide import`.
@@ -49,6 +53,8 @@ impl Default for Config {
             import: ImportConfig::default(),
             harvest: Default::default(),
             model_dir: None,
+            addr: "127.0.0.1:8000".to_string(),
+            web: Default::default(),
         }
     }
 }

@@ -52,6 +52,15 @@ enum Command {
     Stats(cmd::stats::StatsArgs),
     /// Show one paper
     Paper(cmd::stats::PaperArgs),
+    /// Run the web application (daily feed, paper pages, search, accounts)
+    Serve(cmd::serve::ServeArgs),
+    /// Put papers on a day's feed (admin)
+    Feature(cmd::admin::FeatureArgs),
+    /// Manage accounts
+    User {
+        #[command(subcommand)]
+        command: cmd::admin::UserCommand,
+    },
     /// Search papers: hybrid (keyword + semantic), keyword or semantic
     Search(cmd::search::SearchArgs),
     /// Papers similar to a paper (nearest neighbours of its embedding)
@@ -97,6 +106,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => cmd::stats::stats(&config, args),
         Command::Paper(args) => cmd::stats::paper(&config, args),
         Command::Db { command } => cmd::db::run(&config, command),
+        Command::Serve(args) => cmd::serve::run(&config, args),
+        Command::Feature(args) => cmd::admin::feature(&config, args),
+        Command::User { command } => cmd::admin::user(&config, command),
         Command::Search(args) => cmd::search::search(&config, args),
         Command::Similar(args) => cmd::search::similar(&config, args),
         Command::Embed(args) => cmd::search::embed(&config, args),

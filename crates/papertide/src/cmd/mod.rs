@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes clap `Args` and a `run(&Config, Args)`.
 
+pub mod admin;
 pub mod db;
 pub mod eval;
 pub mod export;
@@ -7,6 +8,7 @@ pub mod harvest;
 pub mod import;
 pub mod model;
 pub mod search;
+pub mod serve;
 mod sink;
 pub mod stats;
 

@@ -185,6 +185,11 @@ impl SearchEngine {
         })
     }
 
+    /// The store the engine reads papers from.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// The embedder, when the model is installed.
     pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
         self.embedder.as_ref()

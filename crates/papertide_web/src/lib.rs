@@ -1,0 +1,104 @@
+//! The papertide web application: an axum router of server-rendered pages.
+//!
+//! - [`router`] wires the routes; [`serve`] runs them on a TCP listener until shutdown.
+//! - [`state::AppState`]: what handlers share (store, search engine, settings, metrics).
+//! - [`pages`]: one module per page (feed, paper, search, accounts, profile, submit).
+//! - [`layout`]: the page shell and view helpers (maud templates: everything escaped unless
+//!   explicitly trusted, such as the highlighter's already-escaped HTML).
+//! - [`session`]: sessions, CSRF; [`ratelimit`]: per-action limits; [`error::AppError`]: the
+//!   one error type, with its code/status/message table.
+//! - [`metrics`]: `/metrics` in the Prometheus text format; [`assets`]: CSS, JS and the
+//!   vendored KaTeX compiled into the binary.
+//! - [`markdown`]: the safe Markdown subset of comments, and the `/papers/ID.md` export.
+//!
+//! Handlers stay thin: typed parameters → store / search (on a blocking thread) → view.
+
+pub mod assets;
+pub mod error;
+pub mod fetch;
+pub mod layout;
+pub mod markdown;
+pub mod metrics;
+pub mod pages;
+pub mod ratelimit;
+pub mod session;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use error::AppError;
+pub use state::{AppState, WebConfig};
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::feed::today))
+        .route("/papers/date/{day}", get(pages::feed::by_day))
+        .route("/papers/week/{week}", get(pages::feed::by_week))
+        .route("/papers/month/{month}", get(pages::feed::by_month))
+        .route("/papers", get(pages::search::search_page))
+        .route("/search", get(pages::search::search_page))
+        .route("/papers/submit", get(pages::submit::form).post(pages::submit::submit))
+        .route("/papers/{*id}", get(pages::paper::show).post(pages::paper::act))
+        .route("/signup", get(pages::auth::signup_form).post(pages::auth::signup))
+        .route("/signin", get(pages::auth::signin_form).post(pages::auth::signin))
+        .route("/signout", post(pages::auth::signout))
+        .route("/users/{name}", get(pages::user::profile))
+        .route("/comments/{id}", post(pages::paper::comment_action))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/assets/{*path}", get(assets::serve))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::ensure_csrf_cookie))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("page")
+}
+
+/// `GET /healthz`: 200 `ok` when the database answers.
+async fn healthz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    let store = state.store().clone();
+    let papers = state.blocking(move || store.count_papers()).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], format!("ok\npapers {papers}\n")))
+}
+
+/// `GET /metrics`.
+async fn metrics_text(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    let store = state.store().clone();
+    let engine = state.search().clone();
+    let (papers, backlog) = state
+        .blocking(move || -> Result<(u64, u64), AppError> { Ok((store.count_papers()?, engine.embedding_backlog()?)) })
+        .await?;
+    let vectors = state.search().vector_count() as f64;
+    let text = state.metrics().render(&[
+        ("papertide_papers", "Papers in the database.", papers as f64),
+        ("papertide_embedding_backlog", "Papers waiting to be embedded.", backlog as f64),
+        ("papertide_vectors", "Vectors in the search index.", vectors),
+    ]);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text))
+}
+
+/// Serves `router(state)` on `addr` until `shutdown` completes; returns the bound address
+/// through `bound` first (useful with port 0).
+pub async fn serve(
+    addr: SocketAddr,
+    state: AppState,
+    bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    bound(listener.local_addr()?);
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,211 @@
+//! The daily feed: `/` (today, or the latest day with papers), `/papers/date/YYYY-MM-DD`,
+//! `/papers/week/YYYY-Www`, `/papers/month/YYYY-MM`; sorted by upvotes (default), trending
+//! or newest; previous/next navigation; cursor paging.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use maud::{html, Markup};
+use papertide_core::{FeedCursor, FeedItem, FeedPage, FeedQuery, FeedSort, FeedWindow};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::layout::{self, page, Shell};
+use crate::session::Viewer;
+use crate::state::AppState;
+
+/// Query parameters of feed pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct FeedParams {
+    /// `upvotes` (default), `trending` or `newest`.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// A category (`cs.LG`) or archive (`cs`).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The paging cursor from the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// `GET /`: today's feed, or the most recent day that has papers.
+pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedParams>) -> Result<Response, AppError> {
+    let today = Utc::now().date_naive();
+    let store = state.store().clone();
+    // The latest day up to today that has papers (before tomorrow), else today.
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    let (latest, _) = state.blocking(move || store.feed_dates_around(tomorrow)).await?;
+    render(state, viewer, params, FeedWindow::Day(latest.filter(|d| *d <= today).unwrap_or(today)), true).await
+}
+
+/// `GET /papers/date/{day}`.
+pub async fn by_day(
+    state: State<AppState>,
+    viewer: Viewer,
+    Path(day): Path<String>,
+    params: Query<FeedParams>,
+) -> Result<Response, AppError> {
+    let window = parse_window(&day, |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?;
+    render(state, viewer, params, window, false).await
+}
+
+/// `GET /papers/week/{week}`.
+pub async fn by_week(
+    state: State<AppState>,
+    viewer: Viewer,
+    Path(week): Path<String>,
+    params: Query<FeedParams>,
+) -> Result<Response, AppError> {
+    let window = parse_window(&week, |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?;
+    render(state, viewer, params, window, false).await
+}
+
+/// `GET /papers/month/{month}`.
+pub async fn by_month(
+    state: State<AppState>,
+    viewer: Viewer,
+    Path(month): Path<String>,
+    params: Query<FeedParams>,
+) -> Result<Response, AppError> {
+    let window = parse_window(&month, |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?;
+    render(state, viewer, params, window, false).await
+}
+
+fn parse_window(text: &str, kind: fn(&FeedWindow) -> bool, expected: &str) -> Result<FeedWindow, AppError> {
+    match text.parse::<FeedWindow>() {
+        Ok(w) if kind(&w) => Ok(w),
+        _ => Err(AppError::bad_request(format!("`{text}` is not {expected}"))),
+    }
+}
+
+/// The feed query of a page.
+pub fn feed_query(window: FeedWindow, params: &FeedParams, limit: usize) -> Result<FeedQuery, AppError> {
+    let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
+        None => FeedSort::default(),
+        Some(s) => s
+            .parse()
+            .map_err(|_| AppError::bad_request(format!("`sort` must be upvotes, trending or newest, not `{s}`")))?,
+    };
+    let cursor = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            c.parse::<FeedCursor>().map_err(|_| AppError::bad_request("`cursor` is not a cursor from this feed"))?,
+        ),
+    };
+    let category = params.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    Ok(FeedQuery { sort, window, category, submitter: None, cursor, limit })
+}
+
+fn window_path(w: &FeedWindow) -> String {
+    match w {
+        FeedWindow::Day(_) => format!("/papers/date/{w}"),
+        FeedWindow::Week(..) => format!("/papers/week/{w}"),
+        FeedWindow::Month(..) => format!("/papers/month/{w}"),
+    }
+}
+
+async fn render(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(params): Query<FeedParams>,
+    window: FeedWindow,
+    home: bool,
+) -> Result<Response, AppError> {
+    let query = feed_query(window, &params, state.config().feed_page_size)?;
+    let store = state.store().clone();
+    let user = viewer.user().map(|u| u.id);
+    let (feed, voted) = state
+        .blocking(move || -> Result<_, AppError> {
+            let feed = store.feed(&query, Utc::now())?;
+            let ids: Vec<_> = feed.items.iter().map(|i| i.paper.id.clone()).collect();
+            let voted = match user {
+                Some(u) => store.has_upvoted(u, &ids)?,
+                None => Default::default(),
+            };
+            Ok((feed, voted))
+        })
+        .await?;
+    let title = match window {
+        FeedWindow::Day(d) if home => format!("Daily papers · {}", d.format("%B %-d, %Y")),
+        FeedWindow::Day(d) => format!("Papers of {}", d.format("%B %-d, %Y")),
+        FeedWindow::Week(y, w) => format!("Papers of week {w}, {y}"),
+        FeedWindow::Month(..) => format!("Papers of {}", window.first_day().format("%B %Y")),
+    };
+    let shell = Shell {
+        title: &title,
+        viewer: &viewer,
+        query: "",
+        description: Some("Trending research papers, voted by the community."),
+    };
+    let body = html! {
+        div.feedhead {
+            h1 { (title) }
+            nav.tabs aria-label="Window" {
+                a href=(window_path(&FeedWindow::Day(window.first_day()))) aria-current=[matches!(window, FeedWindow::Day(_)).then_some("page")] { "Day" }
+                a href=(window_path(&FeedWindow::week_of(window.first_day()))) aria-current=[matches!(window, FeedWindow::Week(..)).then_some("page")] { "Week" }
+                a href=(window_path(&FeedWindow::month_of(window.first_day()))) aria-current=[matches!(window, FeedWindow::Month(..)).then_some("page")] { "Month" }
+            }
+        }
+        nav.tabs aria-label="Sort" {
+            @for (value, label) in [("upvotes", "Most upvoted"), ("trending", "Trending"), ("newest", "Newest")] {
+                @let current = query_sort_is(&params, value);
+                a href={ (window_path(&window)) "?sort=" (value) } aria-current=[current.then_some("page")] { (label) }
+            }
+        }
+        (cards(&feed, &voted, &viewer))
+        nav.pager aria-label="Days" {
+            @if let Some(prev) = window.prev() { a rel="prev" href=(window_path(&prev)) { "← Previous" } } @else { span {} }
+            @if let Some(cursor) = &feed.next_cursor {
+                a href={ (window_path(&window)) "?" (serde_urlencoded::to_string([("sort", params.sort.clone().unwrap_or_default()), ("cursor", cursor.to_string())]).unwrap_or_default()) } { "More papers" }
+            }
+            @if let Some(next) = window.next().filter(|n| n.first_day() <= Utc::now().date_naive()) { a rel="next" href=(window_path(&next)) { "Next →" } } @else { span {} }
+        }
+    };
+    Ok(page(&shell, body).into_response())
+}
+
+fn query_sort_is(params: &FeedParams, value: &str) -> bool {
+    params.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("upvotes") == value
+}
+
+/// The cards of a feed page.
+pub fn cards(feed: &FeedPage, voted: &std::collections::HashSet<papertide_core::PaperId>, viewer: &Viewer) -> Markup {
+    html! {
+        @if feed.items.is_empty() {
+            p.notice { "No papers on this feed yet. " a href="/papers/submit" { "Submit one" } "." }
+        }
+        ol.cards {
+            @for item in &feed.items { (card(item, voted.contains(&item.paper.id), viewer)) }
+        }
+    }
+}
+
+/// One paper card: upvote button, title, authors, category, counts, submitter, links.
+pub fn card(item: &FeedItem, voted: bool, viewer: &Viewer) -> Markup {
+    let p = &item.paper;
+    let (abs, pdf) = layout::arxiv_links(p);
+    html! {
+        li.card {
+            div.vote {
+                form method="post" action={ (layout::paper_path(p)) "/upvote" } {
+                    input type="hidden" name="csrf" value=(viewer.csrf());
+                    input type="hidden" name="undo" value=(if voted { "1" } else { "0" });
+                    button type="submit" aria-pressed=(if voted { "true" } else { "false" }) aria-label={ (if voted { "Remove upvote from " } else { "Upvote " }) (p.title) } { "▲" }
+                }
+                span.count aria-label="upvotes" { (item.upvotes) }
+            }
+            div.body {
+                h2.tex { a href=(layout::paper_path(p)) { (p.title) } }
+                div.authors { (layout::authors(p, 6)) }
+                div.meta {
+                    @if let Some(c) = p.primary_category() { span.pill { (c) } }
+                    a href={ (layout::paper_path(p)) "#comments" } { (item.comment_count) " comments" }
+                    @if let Some(by) = &item.submitted_by { span { "submitted by " a href={ "/users/" (by) } { (by) } } }
+                    @if let Some(a) = abs { a href=(a) rel="noopener" { "arXiv" } }
+                    @if let Some(pdf) = pdf { a href=(pdf) rel="noopener" { "PDF" } }
+                    @if let Some(code) = p.links.code.as_deref().and_then(layout::safe_href) { a href=(code) rel="noopener nofollow" { "Code" } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Auth rules, CSRF, XSS payloads rendered inert, SQL meta-characters harmless, session
+//! cookies, rate limits.
+
+use axum::http::StatusCode;
+use papertide_core::Role;
+use papertide_store::Store;
+
+use crate::app::App;
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let mut app = App::new();
+    app.sign_up("carol").await;
+    for (path, form) in [
+        ("/papers/0704.0001/upvote", vec![]),
+        ("/papers/0704.0001/comments", vec![("body", "hi")]),
+        ("/papers/submit", vec![("paper", "0704.0001")]),
+        ("/signout", vec![]),
+    ] {
+        let none = app.post_raw(path, &form).await;
+        assert_eq!(none.status, StatusCode::FORBIDDEN, "{path} without a token");
+        assert!(none.body.contains("csrf_failed"));
+        let mut forged = vec![("csrf", "forged-token")];
+        forged.extend(form.iter().copied());
+        assert_eq!(app.post_raw(path, &forged).await.status, StatusCode::FORBIDDEN, "{path} with a forged token");
+    }
+    assert_eq!(app.store.community(&"0704.0001".parse().unwrap()).unwrap().upvotes, 0);
+    // An anonymous sign-in form needs the cookie's token too.
+    app.forget_cookies();
+    let r = app.post_raw("/signin", &[("csrf", "x"), ("name", "carol"), ("password", "correct horse battery")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn signed_out_users_cannot_post_and_only_admins_hide() {
+    let mut app = App::new();
+    let r = app.post("/papers/0704.0001", "/papers/0704.0001/upvote", &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = app.post("/papers/0704.0001", "/papers/0704.0001/comments", &[("body", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    app.sign_up("dave").await;
+    let c = app.post("/papers/0704.0001", "/papers/0704.0001/comments", &[("body", "mine")]).await;
+    let id = c.location().rsplit("#comment-").next().unwrap().to_string();
+    app.post("/", "/signout", &[]).await;
+    app.sign_up("eve").await;
+    let edit =
+        app.post("/papers/0704.0001", &format!("/comments/{id}"), &[("action", "edit"), ("body", "pwned")]).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    let hide = app.post("/papers/0704.0001", &format!("/comments/{id}"), &[("action", "hide")]).await;
+    assert_eq!(hide.status, StatusCode::FORBIDDEN);
+    assert!(app.get("/papers/0704.0001").await.body.contains("mine"));
+
+    let eve = app.store.user_by_name(&"eve".parse().unwrap()).unwrap().unwrap();
+    app.store.set_role(eve.id, Role::Admin).unwrap();
+    let hide = app.post("/papers/0704.0001", &format!("/comments/{id}"), &[("action", "hide")]).await;
+    assert_eq!(hide.status, StatusCode::SEE_OTHER);
+    app.post("/", "/signout", &[]).await;
+    let page = app.get("/papers/0704.0001").await;
+    assert!(page.body.contains("[hidden by a moderator]"));
+    assert!(!page.body.contains("<p>mine</p>"));
+}
+
+#[tokio::test]
+async fn hostile_text_is_rendered_inert_everywhere() {
+    let mut app = App::new();
+    let payload = "<script>alert('x')</script><img src=x onerror=alert(2)>";
+    app.sign_up("mallory").await;
+    app.post("/papers/2401.99999", "/papers/2401.99999/comments", &[("body", payload)]).await;
+    app.post("/papers/submit", "/papers/submit", &[("paper", "2401.99999")]).await;
+    let pages = [
+        app.get("/papers/2401.99999").await.body,
+        app.get("/").await.body,
+        app.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E+robust+sorting").await.body,
+        app.get("/users/mallory").await.body,
+        app.get("/search?q=%22%3E%3Cscript%3Ealert(3)%3C/script%3E").await.body,
+    ];
+    for (i, body) in pages.iter().enumerate() {
+        assert!(!body.contains("<script>alert"), "page {i} has a live script:\n{body}");
+        assert!(!body.contains("<img src=x"), "page {i} has a live img");
+        assert!(!body.contains("onerror=alert(2)>") || body.contains("&lt;img"), "page {i}");
+        assert!(!body.contains("<b>Bold</b>"), "page {i}: author HTML is escaped");
+    }
+    assert!(
+        pages[0].contains("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Robust&#39;; DROP TABLE papers;-- sorting")
+            || pages[0].contains("&lt;script&gt;alert('t')&lt;/script&gt; Robust'; DROP TABLE papers;-- sorting"),
+        "{}",
+        pages[0]
+    );
+    // SQL meta-characters are data: the table is still there and the paper is findable.
+    assert_eq!(app.store.count_papers().unwrap(), 31);
+    let r = app.get("/search?q=%27%3B+DROP+TABLE+papers%3B--").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(app.store.count_papers().unwrap(), 31);
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_renewed_at_sign_in() {
+    let mut app = App::new();
+    let reply = app.sign_up("frank").await;
+    let cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pt_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    let first = app.cookies["pt_session"].clone();
+    // The database keeps only a hash of the token.
+    assert!(app.store.session(first.as_bytes(), chrono::Utc::now()).unwrap().is_none());
+    app.post("/", "/signout", &[]).await;
+    assert!(!app.cookies.contains_key("pt_session"));
+    // A planted (fixated) token is not honoured and is replaced at sign-in.
+    app.cookies.insert("pt_session".into(), first.clone());
+    assert!(!app.get("/").await.body.contains("href=\"/users/frank\""), "the old session is gone");
+    app.post("/signin", "/signin", &[("name", "frank"), ("password", "correct horse battery")]).await;
+    assert_ne!(app.cookies["pt_session"], first);
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_address() {
+    let mut app = App::new();
+    let mut limited = None;
+    for i in 0..15 {
+        let r = app.post("/signin", "/signin", &[("name", "nobody"), ("password", "wrong password")]).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((i, r));
+            break;
+        }
+    }
+    let (i, r) = limited.expect("limited");
+    assert_eq!(i, 10, "the 11th attempt in a minute is refused");
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    app.peer = "127.0.0.2:40000".parse().unwrap();
+    let other = app.post("/signin", "/signin", &[("name", "nobody"), ("password", "wrong password")]).await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another address is not limited");
+}
