@@ -9,7 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use chrono::Utc;
+use papertide_core::SubmitOutcome;
 use papertide_search::engine::SearchEngine;
+use papertide_search::keyword::Filters;
+use papertide_store::Store;
 use papertide_web::fetch::ArxivFetcher;
 use papertide_web::AppState;
 
@@ -21,6 +25,38 @@ pub struct ServeArgs {
     /// Address to listen on [default: the config's `addr`, 127.0.0.1:8000; env PAPERTIDE_ADDR]
     #[arg(long, value_name = "HOST:PORT")]
     addr: Option<SocketAddr>,
+    /// Put new papers of this category or archive (`cs.LG`, `cs`) on the feed of their
+    /// publication day automatically; repeatable; adds to the config's
+    /// `web.auto_feature_categories`
+    #[arg(long, value_name = "CATEGORY")]
+    auto_feature: Vec<String>,
+}
+
+/// The state key of the auto-feature cursor (the store's change-feed sequence).
+const AUTO_FEATURE_CURSOR: &str = "web.auto_feature.seq";
+
+/// Features papers changed since the last run whose categories match, on the feed of their
+/// publication day (admin-featured, no submitter). Resumes from a cursor in the store.
+fn auto_feature(store: &dyn Store, categories: &[String]) -> anyhow::Result<u64> {
+    let filters = Filters { categories: categories.to_vec(), ..Default::default() };
+    let mut cursor: u64 = store.get_state(AUTO_FEATURE_CURSOR)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut featured = 0;
+    loop {
+        let changes = store.papers_changed_since(cursor, 5_000)?;
+        let Some(last) = changes.last() else { break };
+        let last_seq = last.seq;
+        for change in &changes {
+            let (Some(published), true) = (change.paper.published, filters.matches(&change.paper)) else { continue };
+            if let SubmitOutcome::Submitted =
+                store.submit(&change.paper.id, published.date_naive(), None, true, Utc::now())?
+            {
+                featured += 1;
+            }
+        }
+        cursor = last_seq;
+        store.put_state(AUTO_FEATURE_CURSOR, &cursor.to_string())?;
+    }
+    Ok(featured)
 }
 
 /// How often the background worker looks for new papers.
@@ -28,10 +64,17 @@ const WORKER_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Keeps the indexes current until `stop`: sync the keyword index with the store, then embed
 /// the backlog (each batch stored as it completes; `stop` ends it after the current batch).
-fn worker(engine: Arc<SearchEngine>, batch: usize, stop: Arc<AtomicBool>) {
+fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::SeqCst) {
         if let Err(e) = engine.sync(&mut |_| {}) {
             tracing::error!(error = %e, "background index update failed");
+        }
+        if !categories.is_empty() {
+            match auto_feature(engine.store().as_ref(), &categories) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(papers = n, "auto-featured new papers"),
+                Err(e) => tracing::error!(error = %e, "auto-featuring failed"),
+            }
         }
         if engine.model_problem().is_none() {
             match engine.embed_backlog(batch, &mut |_| {}, &stop) {
@@ -65,9 +108,11 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let background = {
         let (engine, stop) = (engine.clone(), stop.clone());
         let batch = config.web.embed_batch.max(1);
+        let mut categories = config.web.auto_feature_categories.clone();
+        categories.extend(args.auto_feature.iter().cloned());
         std::thread::Builder::new()
             .name("index-worker".into())
-            .spawn(move || worker(engine, batch, stop))
+            .spawn(move || worker(engine, batch, categories, stop))
             .context("starting the index worker")?
     };
 

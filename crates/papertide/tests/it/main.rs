@@ -5,6 +5,7 @@ mod crash;
 mod harvest;
 mod import;
 mod search;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
