@@ -68,6 +68,10 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Hits to skip.
     pub offset: usize,
+    /// The user is still typing (instant search): the last word also matches as a prefix.
+    /// A submitted search (the default) treats every word as complete, which at a million
+    /// papers is several times faster (docs/SEARCH.md).
+    pub typing: bool,
 }
 
 /// One result.
@@ -113,6 +117,14 @@ pub struct SearchEngine {
     model_problem: Option<String>,
     model_name: String,
     fusion: Fusion,
+    /// A one-thread pool for query embeddings: a query is a few tokens, and splitting its
+    /// tiny matmuls across threads costs more than it saves (measured in docs/SEARCH.md).
+    /// Bulk embedding keeps the global pool. `None` if the pool could not be built.
+    query_pool: Option<rayon::ThreadPool>,
+}
+
+fn query_pool() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "query-embed".into()).build().ok()
 }
 
 impl std::fmt::Debug for SearchEngine {
@@ -164,6 +176,7 @@ impl SearchEngine {
             model_problem,
             model_name: MODEL_NAME.to_string(),
             fusion: options.fusion,
+            query_pool: query_pool(),
         })
     }
 
@@ -182,6 +195,7 @@ impl SearchEngine {
             embedder,
             model_name: MODEL_NAME.to_string(),
             fusion,
+            query_pool: query_pool(),
         })
     }
 
@@ -231,12 +245,24 @@ impl SearchEngine {
             return Ok(SearchResponse { hits, mode, notice });
         }
         let depth = want.max(FUSION_DEPTH);
+        // The keyword index treats a last word without whitespace after it as a prefix.
+        let keyword_text = if req.typing || req.text.ends_with(char::is_whitespace) {
+            req.text.clone()
+        } else {
+            format!("{} ", req.text)
+        };
         let ranked: Vec<(u64, f32)> = match mode {
-            Mode::Keyword => self.keyword_ranking(&req.text, &req.filters, want)?,
+            Mode::Keyword => self.keyword_ranking(&keyword_text, &req.filters, want)?,
             Mode::Semantic => self.semantic_ranking(&req.text, &req.filters, want)?,
             Mode::Hybrid => {
-                let kw = self.keyword_ranking(&req.text, &req.filters, depth)?;
-                let sem = self.semantic_ranking(&req.text, &req.filters, depth)?;
+                // The keyword search runs while the query is embedded.
+                let (kw, sem) = std::thread::scope(|scope| {
+                    let kw = scope.spawn(|| self.keyword_ranking(&keyword_text, &req.filters, depth));
+                    let sem = self.semantic_ranking(&req.text, &req.filters, depth);
+                    (kw.join(), sem)
+                });
+                let kw = kw.map_err(|_| SearchError::Poisoned)??;
+                let sem = sem?;
                 fuse(self.fusion, &[Ranked { hits: &kw, weight: 1.0 }, Ranked { hits: &sem, weight: 1.0 }])
             }
         };
@@ -255,7 +281,12 @@ impl SearchEngine {
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let query = embedder.embed(&[text]).map_err(|e| SearchError::Embed(e.to_string()))?;
+        let embed = || embedder.embed(&[text]);
+        let query = match &self.query_pool {
+            Some(pool) => pool.install(embed),
+            None => embed(),
+        }
+        .map_err(|e| SearchError::Embed(e.to_string()))?;
         let Some(query) = query.into_iter().next() else { return Ok(Vec::new()) };
         self.nearest(&query, filters, n, None)
     }
