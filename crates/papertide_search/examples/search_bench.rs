@@ -265,7 +265,22 @@ fn main() -> Result<()> {
     let papers = store.count_papers()?;
     let options = EngineOptions { data_dir: data_dir.clone(), model_dir: Some(model_dir), fusion: Fusion::default() };
     let started = Instant::now();
-    let engine = SearchEngine::open(store.clone(), &options)?;
+    let mut engine = SearchEngine::open(store.clone(), &options)?;
+    // Experiments: PT_TUNING=no-most,no-title-phrase,no-author-phrase turns ranking bonuses off.
+    if let Ok(knobs) = std::env::var("PT_TUNING") {
+        let mut t = papertide_search::keyword::Tuning::default();
+        for k in knobs.split(',') {
+            match k {
+                "no-most" => t.most_terms_boost = 0.0,
+                "no-title-phrase" => t.title_phrase_boost = 0.0,
+                "no-author-phrase" => t.author_phrase_boost = 0.0,
+                "require-most" => t.require_most_terms = true,
+                other => bail!("unknown PT_TUNING knob {other}"),
+            }
+        }
+        println!("keyword tuning: {t:?}");
+        engine = engine.with_keyword_tuning(t);
+    }
     if let Some(problem) = engine.model_problem() {
         bail!("{problem}");
     }

@@ -199,6 +199,12 @@ impl SearchEngine {
         })
     }
 
+    /// The same engine with other keyword ranking knobs (benchmarks and the eval harness).
+    pub fn with_keyword_tuning(mut self, tuning: crate::keyword::Tuning) -> SearchEngine {
+        self.keyword = self.keyword.with_tuning(tuning);
+        self
+    }
+
     /// The store the engine reads papers from.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
