@@ -156,6 +156,7 @@ pub fn search(config: &Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
         },
         limit: args.limit,
         offset: args.offset,
+        typing: false,
     };
     let response = engine.search(&request).context("searching")?;
     if let Some(notice) = &response.notice {

@@ -172,7 +172,8 @@ fn semantic_results_obey_filters() {
     let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
     let filters =
         Filters { categories: vec!["cs.LG".into()], since: "2024-02-01T00:00:00Z".parse().ok(), ..Default::default() };
-    let req = SearchRequest { text: "attention".into(), mode: Mode::Semantic, filters, limit: 10, offset: 0 };
+    let req =
+        SearchRequest { text: "attention".into(), mode: Mode::Semantic, filters, limit: 10, offset: 0, typing: false };
     let r = engine.search(&req).unwrap();
     let mut got = ids(&r.hits);
     got.sort();
@@ -182,7 +183,14 @@ fn semantic_results_obey_filters() {
         let filters =
             Filters { since: since.parse().ok(), until: until.and_then(|u| u.parse().ok()), ..Default::default() };
         for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
-            let req = SearchRequest { text: "attention".into(), mode, filters: filters.clone(), limit: 10, offset: 0 };
+            let req = SearchRequest {
+                text: "attention".into(),
+                mode,
+                filters: filters.clone(),
+                limit: 10,
+                offset: 0,
+                typing: false,
+            };
             assert!(engine.search(&req).unwrap().hits.is_empty());
         }
     }

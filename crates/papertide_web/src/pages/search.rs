@@ -64,7 +64,14 @@ impl SearchParams {
             until: day("until", &self.until)?.and_then(|d| d.and_hms_opt(23, 59, 59)).map(|t| t.and_utc()),
             author: None,
         };
-        Ok(SearchRequest { text: self.q.clone(), mode, filters, limit: page_size, offset: (page - 1) * page_size })
+        Ok(SearchRequest {
+            text: self.q.clone(),
+            mode,
+            filters,
+            limit: page_size,
+            offset: (page - 1) * page_size,
+            typing: false,
+        })
     }
 
     fn link(&self, page: usize) -> String {
