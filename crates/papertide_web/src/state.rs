@@ -52,7 +52,40 @@ impl Default for WebConfig {
     }
 }
 
+/// Papers kept in the similar-papers cache before it is emptied.
+const SIMILAR_CACHE_CAP: usize = 20_000;
+/// How long a cached similar-papers list is used.
+const SIMILAR_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Similar papers per paper, computed once and reused for [`SIMILAR_TTL`]: they change only
+/// as new papers arrive, and computing them (embedding lookup, BM25 more-like-this, fusion)
+/// is most of a paper page's cost.
+#[derive(Default)]
+pub struct SimilarCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<papertide_core::PaperId, (std::time::Instant, Vec<papertide_search::engine::Hit>)>,
+    >,
+}
+
+impl SimilarCache {
+    /// The cached list for `id`, if fresh.
+    pub fn get(&self, id: &papertide_core::PaperId) -> Option<Vec<papertide_search::engine::Hit>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(id).filter(|(at, _)| at.elapsed() < SIMILAR_TTL).map(|(_, hits)| hits.clone())
+    }
+
+    /// Stores the list for `id` (emptying the cache when it is full).
+    pub fn put(&self, id: papertide_core::PaperId, hits: Vec<papertide_search::engine::Hit>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= SIMILAR_CACHE_CAP {
+            entries.clear();
+        }
+        entries.insert(id, (std::time::Instant::now(), hits));
+    }
+}
+
 struct Inner {
+    similar: Arc<SimilarCache>,
     store: Arc<dyn Store>,
     search: Arc<SearchEngine>,
     config: WebConfig,
@@ -80,6 +113,7 @@ impl AppState {
         config: WebConfig,
     ) -> AppState {
         AppState(Arc::new(Inner {
+            similar: Arc::new(SimilarCache::default()),
             store,
             search,
             config,
@@ -97,6 +131,11 @@ impl AppState {
     /// The search engine.
     pub fn search(&self) -> &Arc<SearchEngine> {
         &self.0.search
+    }
+
+    /// The similar-papers cache.
+    pub fn similar_cache(&self) -> &Arc<SimilarCache> {
+        &self.0.similar
     }
 
     /// Settings.

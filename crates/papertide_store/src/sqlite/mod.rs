@@ -33,8 +33,9 @@ use users::UserColumn;
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "papertide.db";
 
-/// Most idle reader connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Most idle reader connections kept open (a busy web server has one reader per concurrent
+/// request; opening a connection costs more than a feed query).
+const MAX_IDLE_READERS: usize = 32;
 
 /// The SQLite store.
 pub struct SqliteStore {

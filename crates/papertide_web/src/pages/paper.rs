@@ -38,6 +38,7 @@ pub async fn show(
     let id = parse_id(id_text)?;
     let store = state.store().clone();
     let engine = state.search().clone();
+    let cache = state.similar_cache().clone();
     let user = viewer.user().map(|u| u.id);
     let want = id.clone();
     let loaded = state
@@ -48,12 +49,18 @@ pub async fn show(
                 return Ok(Some((paper, community, Vec::new(), Vec::new(), false)));
             }
             let comments = store.comments(&want)?;
-            let similar = match engine.similar(&want, Mode::Hybrid, SIMILAR, &Filters::default()) {
-                Ok(r) => r.hits,
-                Err(e) => {
-                    tracing::warn!(paper.id = %want, error = %e, "similar papers unavailable");
-                    Vec::new()
-                }
+            let similar = match cache.get(&want) {
+                Some(hits) => hits,
+                None => match engine.similar(&want, Mode::Hybrid, SIMILAR, &Filters::default()) {
+                    Ok(r) => {
+                        cache.put(want.clone(), r.hits.clone());
+                        r.hits
+                    }
+                    Err(e) => {
+                        tracing::warn!(paper.id = %want, error = %e, "similar papers unavailable");
+                        Vec::new()
+                    }
+                },
             };
             let voted = match user {
                 Some(u) => store.has_upvoted(u, std::slice::from_ref(&want))?.contains(&want),
