@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use papertide_search::vector::distance::{dot, dot_portable, kernel_name};
+use papertide_search::vector::rng::SplitMix64;
 use papertide_search::vector::{ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use rayon::prelude::*;
 
@@ -71,25 +72,6 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// SplitMix64 stream `i` of seed `seed`, for reproducible parallel generation.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f32 {
-        ((self.next() >> 40) + 1) as f32 / (1u64 << 24) as f32
-    }
-    fn gauss(&mut self) -> f32 {
-        (-2.0 * self.uniform().ln()).sqrt() * (std::f32::consts::TAU * self.uniform()).cos()
-    }
-}
-
 fn normalize(v: &mut [f32]) {
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     v.iter_mut().for_each(|x| *x /= n);
@@ -98,22 +80,22 @@ fn normalize(v: &mut [f32]) {
 /// `total` synthetic rows, row-major.
 fn synthetic(total: usize, random: bool) -> Vec<f32> {
     let clusters = (total / 200).max(1);
-    let mut rng = Rng(42);
+    let mut rng = SplitMix64::new(42);
     let centres: Vec<(Vec<f32>, f32)> = (0..clusters)
         .map(|_| {
-            let mut c: Vec<f32> = (0..DIM).map(|_| rng.gauss()).collect();
+            let mut c: Vec<f32> = (0..DIM).map(|_| rng.gaussian()).collect();
             normalize(&mut c);
-            (c, (0.6 + 0.6 * rng.uniform()) / (DIM as f32).sqrt())
+            (c, (0.6 + 0.6 * rng.next_open01() as f32) / (DIM as f32).sqrt())
         })
         .collect();
     let mut data = vec![0f32; total * DIM];
     data.par_chunks_mut(DIM).enumerate().for_each(|(i, row)| {
-        let mut rng = Rng(0xABCD ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = SplitMix64::new(0xABCD ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         if random {
-            row.iter_mut().for_each(|x| *x = rng.gauss());
+            row.iter_mut().for_each(|x| *x = rng.gaussian());
         } else {
-            let (c, s) = &centres[(rng.next() % clusters as u64) as usize];
-            row.iter_mut().zip(c).for_each(|(x, c)| *x = c + s * rng.gauss());
+            let (c, s) = &centres[(rng.next_u64() % clusters as u64) as usize];
+            row.iter_mut().zip(c).for_each(|(x, c)| *x = c + s * rng.gaussian());
         }
         normalize(row);
     });
@@ -123,12 +105,12 @@ fn synthetic(total: usize, random: bool) -> Vec<f32> {
 /// `count` rows of `base` with gaussian noise of norm about 0.5, renormalised.
 fn perturbed(base: &[f32], count: usize) -> Vec<f32> {
     let rows = base.len() / DIM;
-    let mut rng = Rng(7);
+    let mut rng = SplitMix64::new(7);
     let mut out = Vec::with_capacity(count * DIM);
     for _ in 0..count {
-        let r = (rng.next() % rows as u64) as usize;
+        let r = (rng.next_u64() % rows as u64) as usize;
         let start = out.len();
-        out.extend(base[r * DIM..(r + 1) * DIM].iter().map(|x| x + 0.5 / (DIM as f32).sqrt() * rng.gauss()));
+        out.extend(base[r * DIM..(r + 1) * DIM].iter().map(|x| x + 0.5 / (DIM as f32).sqrt() * rng.gaussian()));
         normalize(&mut out[start..]);
     }
     out

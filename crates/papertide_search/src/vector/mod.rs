@@ -30,7 +30,7 @@ pub mod distance;
 pub mod exact;
 pub mod hnsw;
 pub mod persist;
-mod rng;
+pub mod rng;
 mod topk;
 
 pub use auto::{AutoIndex, AutoIndexConfig};

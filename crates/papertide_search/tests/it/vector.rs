@@ -11,30 +11,24 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use papertide_search::vector::persist::IndexKind;
+use papertide_search::vector::rng::SplitMix64;
 use papertide_search::vector::{AutoIndex, AutoIndexConfig, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use papertide_search::SearchError;
 
 const DIM: usize = 384;
 
-/// Deterministic test data: SplitMix64 + Box-Muller.
-struct Gen(u64);
+/// Deterministic test data: the library's SplitMix64 + Box-Muller.
+struct Gen(SplitMix64);
 
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Gen {
+        Gen(SplitMix64::new(seed))
     }
     fn uniform(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-    fn gauss(&mut self) -> f32 {
-        ((-2.0 * self.uniform().ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()) as f32
+        self.0.next_open01()
     }
     fn unit(&mut self, dim: usize) -> Vec<f32> {
-        normalize((0..dim).map(|_| self.gauss()).collect())
+        normalize((0..dim).map(|_| self.0.gaussian()).collect())
     }
 }
 
@@ -46,31 +40,31 @@ fn normalize(mut v: Vec<f32>) -> Vec<f32> {
 
 /// `n` random unit vectors (uniform on the sphere: the hardest case for HNSW).
 fn random_data(n: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     (0..n).map(|_| g.unit(DIM)).collect()
 }
 
 /// `n` unit vectors in gaussian clusters around random centres, with per-cluster spread,
 /// roughly like sentence embeddings (cosine to the centre about 0.6 to 0.85).
 fn clustered_data(n: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     let centres: Vec<(Vec<f32>, f32)> =
         (0..clusters).map(|_| (g.unit(DIM), (0.6 + 0.6 * g.uniform() as f32) / (DIM as f32).sqrt())).collect();
     (0..n)
         .map(|_| {
-            let (c, s) = &centres[(g.next() % clusters as u64) as usize];
-            normalize(c.iter().map(|x| x + s * g.gauss()).collect())
+            let (c, s) = &centres[(g.0.next_u64() % clusters as u64) as usize];
+            normalize(c.iter().map(|x| x + s * g.0.gaussian()).collect())
         })
         .collect()
 }
 
 /// Queries near the data: perturbed data points (like a paper's own abstract rephrased).
 fn queries_near(data: &[Vec<f32>], n: usize, seed: u64) -> Vec<Vec<f32>> {
-    let mut g = Gen(seed);
+    let mut g = Gen::new(seed);
     (0..n)
         .map(|_| {
-            let v = &data[(g.next() % data.len() as u64) as usize];
-            normalize(v.iter().map(|x| x + 0.5 / (DIM as f32).sqrt() * g.gauss()).collect())
+            let v = &data[(g.0.next_u64() % data.len() as u64) as usize];
+            normalize(v.iter().map(|x| x + 0.5 / (DIM as f32).sqrt() * g.0.gaussian()).collect())
         })
         .collect()
 }
