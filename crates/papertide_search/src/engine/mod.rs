@@ -247,23 +247,17 @@ impl SearchEngine {
         };
         // An id or URL goes straight to the paper.
         if let Some(hit) = self.keyword.lookup_id(req.text.trim())? {
-            let hits = self.hydrate(&[(hit.key, 1.0)], &Filters::default())?;
+            let hits = self.hydrate(&[(hit.key, 1.0)])?;
             return Ok(SearchResponse { hits, mode, notice });
         }
         let depth = want.max(FUSION_DEPTH);
-        // The keyword index treats a last word without whitespace after it as a prefix.
-        let keyword_text = if req.typing || req.text.ends_with(char::is_whitespace) {
-            req.text.clone()
-        } else {
-            format!("{} ", req.text)
-        };
         let ranked: Vec<(u64, f32)> = match mode {
-            Mode::Keyword => self.keyword_ranking(&keyword_text, &req.filters, want)?,
+            Mode::Keyword => self.keyword_ranking(&req.text, req.typing, &req.filters, want)?,
             Mode::Semantic => self.semantic_ranking(&req.text, &req.filters, want)?,
             Mode::Hybrid => {
                 // The keyword search runs while the query is embedded.
                 let (kw, sem) = std::thread::scope(|scope| {
-                    let kw = scope.spawn(|| self.keyword_ranking(&keyword_text, &req.filters, depth));
+                    let kw = scope.spawn(|| self.keyword_ranking(&req.text, req.typing, &req.filters, depth));
                     let sem = self.semantic_ranking(&req.text, &req.filters, depth);
                     (kw.join(), sem)
                 });
@@ -273,12 +267,18 @@ impl SearchEngine {
             }
         };
         let page: Vec<(u64, f32)> = ranked.into_iter().skip(req.offset).take(req.limit).collect();
-        let hits = self.hydrate(&page, &Filters::default())?;
+        let hits = self.hydrate(&page)?;
         Ok(SearchResponse { hits, mode, notice })
     }
 
-    fn keyword_ranking(&self, text: &str, filters: &Filters, n: usize) -> Result<Vec<(u64, f32)>, SearchError> {
-        let q = KeywordQuery { text: text.to_string(), filters: filters.clone(), limit: n, offset: 0 };
+    fn keyword_ranking(
+        &self,
+        text: &str,
+        typing: bool,
+        filters: &Filters,
+        n: usize,
+    ) -> Result<Vec<(u64, f32)>, SearchError> {
+        let q = KeywordQuery { text: text.to_string(), filters: filters.clone(), limit: n, offset: 0, typing };
         Ok(self.keyword.search(&q)?.into_iter().map(|h| (h.key, h.score)).collect())
     }
 
@@ -362,7 +362,7 @@ impl SearchEngine {
             _ => keyword(limit)?,
         };
         let page: Vec<(u64, f32)> = ranked.into_iter().take(limit).collect();
-        let hits = self.hydrate(&page, &Filters::default())?;
+        let hits = self.hydrate(&page)?;
         Ok(SearchResponse { hits, mode, notice })
     }
 
@@ -383,15 +383,15 @@ impl SearchEngine {
         Ok(out.pop())
     }
 
-    /// Loads the papers of ranked keys, keeping the order and scores.
-    fn hydrate(&self, ranked: &[(u64, f32)], filters: &Filters) -> Result<Vec<Hit>, SearchError> {
+    /// Loads the papers of ranked keys, keeping the order and scores (filters were applied
+    /// when ranking).
+    fn hydrate(&self, ranked: &[(u64, f32)]) -> Result<Vec<Hit>, SearchError> {
         let keys: Vec<u64> = ranked.iter().map(|r| r.0).collect();
         let papers = self.store.papers_by_keys(&keys).map_err(SearchError::store)?;
         let mut by_key: std::collections::HashMap<u64, Paper> = papers.into_iter().collect();
         Ok(ranked
             .iter()
             .filter_map(|&(key, score)| by_key.remove(&key).map(|paper| Hit { key, score, paper }))
-            .filter(|h| filters.matches(&h.paper))
             .collect())
     }
 }

@@ -18,7 +18,7 @@ use tantivy::schema::{IndexRecordOption, Schema, TantivyDocument, Term, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score, Searcher};
 
 use super::highlight::{Highlighted, Highlighter};
-use super::parse::{parse, Analyzers};
+use super::parse::{parse_with, Analyzers};
 use super::query::{build, filter_clauses};
 use super::schema::{build_schema, names, normalized_id, register_analyzers, Fields};
 use super::writer::{err, parse_payload, KeywordWriter};
@@ -143,7 +143,7 @@ impl KeywordIndex {
         }
         let built = {
             let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let parsed = parse(&query.text, &mut analyzers);
+            let parsed = parse_with(&query.text, query.typing, &mut analyzers);
             build(&parsed, &query.filters, &self.fields, &self.tuning, &mut analyzers)
         };
         let Some(built) = built else { return Ok(Vec::new()) };

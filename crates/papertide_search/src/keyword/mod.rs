@@ -130,12 +130,15 @@ pub struct KeywordQuery {
     pub limit: usize,
     /// Hits to skip (for pages).
     pub offset: usize,
+    /// The text may still be being typed: its last word, unless followed by whitespace, also
+    /// matches as a prefix (see [`parse::parse_with`]). False for a submitted search.
+    pub typing: bool,
 }
 
 impl KeywordQuery {
-    /// The first `limit` hits for `text`, no filters.
+    /// The first `limit` hits for `text` as typed, no filters.
     pub fn new(text: impl Into<String>, limit: usize) -> KeywordQuery {
-        KeywordQuery { text: text.into(), filters: Filters::default(), limit, offset: 0 }
+        KeywordQuery { text: text.into(), filters: Filters::default(), limit, offset: 0, typing: true }
     }
 
     /// The same query with these filters.

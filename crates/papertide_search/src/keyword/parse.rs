@@ -147,8 +147,14 @@ impl Default for Analyzers {
 
 /// Parses user text leniently (see the module doc). Never fails, never panics.
 pub fn parse(text: &str, analyzers: &mut Analyzers) -> ParsedText {
+    parse_with(text, true, analyzers)
+}
+
+/// [`parse`], with `typing` saying whether the text may still be being typed: when false
+/// (a submitted search), the last word is complete and never a prefix.
+pub fn parse_with(text: &str, typing: bool, analyzers: &mut Analyzers) -> ParsedText {
     let text = truncate(text, MAX_QUERY_BYTES);
-    let still_typing = !text.is_empty() && !text.ends_with(char::is_whitespace);
+    let still_typing = typing && !text.is_empty() && !text.ends_with(char::is_whitespace);
     let chunks = split_chunks(text);
     let last = chunks.len().saturating_sub(1);
     let mut parsed = ParsedText::default();

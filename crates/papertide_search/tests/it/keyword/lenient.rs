@@ -39,7 +39,7 @@ fn garbage_queries_never_fail() {
     }
     assert!(search("", 10).is_empty());
     assert!(search("-transformer", 10).is_empty(), "only exclusions: nothing");
-    let q = KeywordQuery { text: "transformer".into(), filters: Filters::default(), limit: 5, offset: usize::MAX };
+    let q = KeywordQuery { offset: usize::MAX, ..KeywordQuery::new("transformer", 5) };
     assert!(corpus().index.search(&q).unwrap().is_empty());
     assert!(corpus().index.search(&KeywordQuery::new("transformer", 0)).unwrap().is_empty());
 }
