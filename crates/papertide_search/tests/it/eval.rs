@@ -5,23 +5,16 @@ use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::path::PathBuf;
 
+use crate::common::shared_data;
 use papertide_core::PaperId;
 use papertide_search::eval::{self, cacm, csfcube, EvalError, Facet, FacetBenchmark, Table};
 
-/// `shared/data` (override with `PAPERTIDE_SHARED_DATA`).
-fn data_dir() -> PathBuf {
-    match std::env::var_os("PAPERTIDE_SHARED_DATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-    }
-}
-
 fn cacm_dir() -> PathBuf {
-    data_dir().join("benchmarks/cacm")
+    shared_data().join("benchmarks/cacm")
 }
 
 fn csfcube_dir() -> PathBuf {
-    data_dir().join("benchmarks/csfcube")
+    shared_data().join("benchmarks/csfcube")
 }
 
 fn csfcube() -> &'static FacetBenchmark {
@@ -262,7 +255,7 @@ fn malformed_files_name_file_and_line() {
 fn papertide_eval_keyword_rows_keep_their_quality() {
     use papertide_search::eval::run::{evaluate, EvalOptions};
     let options = EvalOptions {
-        benchmarks: data_dir().join("benchmarks"),
+        benchmarks: shared_data().join("benchmarks"),
         embedder: None,
         fusion: papertide_search::fusion::Fusion::default(),
         work_dir: None,
