@@ -15,11 +15,18 @@ pub struct Progress {
     items: Option<(u64, &'static str)>,
 }
 
+/// `bar` drawn on stderr at most 8 times a second, its spinner ticking on its own.
+fn ticking(bar: ProgressBar) -> ProgressBar {
+    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
 impl Progress {
     /// Starts a display. `total_bytes` gives a bar with ETA when the input size is known.
     pub fn new(label: &'static str, total_bytes: Option<u64>) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = match total_bytes {
+            ticking(match total_bytes {
                 Some(total) => ProgressBar::new(total).with_style(
                     ProgressStyle::with_template(
                         "{spinner} {msg} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ETA {eta}",
@@ -27,10 +34,7 @@ impl Progress {
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 ),
                 None => ProgressBar::new_spinner(),
-            };
-            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-            bar.enable_steady_tick(Duration::from_millis(250));
-            bar
+            })
         });
         let now = Instant::now();
         Progress { bar, started: now, last_line: now, label, items: None }
@@ -45,10 +49,7 @@ impl Progress {
                 "{{spinner}} {label} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}) ETA {{eta}}"
             ))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
-            let bar = ProgressBar::new(total).with_style(style);
-            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-            bar.enable_steady_tick(Duration::from_millis(250));
-            bar
+            ticking(ProgressBar::new(total).with_style(style))
         });
         let now = Instant::now();
         Progress { bar, started: now, last_line: now, label, items: Some((total, unit)) }
