@@ -19,7 +19,8 @@ use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score
 
 use super::highlight::{Highlighted, Highlighter};
 use super::parse::{parse_with, Analyzers};
-use super::query::{build, filter_clauses};
+use super::query::{build, build_two_phase, filter_clauses};
+use super::rescore;
 use super::schema::{build_schema, names, normalized_id, register_analyzers, Fields};
 use super::writer::{err, parse_payload, KeywordWriter};
 use super::{Filters, KeywordHit, KeywordQuery, Tuning};
@@ -128,7 +129,8 @@ impl KeywordIndex {
         parse_payload(metas.payload.as_deref())
     }
 
-    /// Searches with BM25 over title, authors and abstract (see [`super::query`] for the shape).
+    /// Searches with BM25 over title, authors and abstract (see [`super::query`] for the shape;
+    /// plain queries of bare words run in two phases, see [`super::rescore`]).
     ///
     /// When the whole text is an indexed paper's id or URL (see [`KeywordIndex::lookup_id`]),
     /// the result is that paper alone (score 1, filters ignored). Empty or all-punctuation text
@@ -141,13 +143,21 @@ impl KeywordIndex {
         if let Some(hit) = self.lookup_id(&query.text)? {
             return Ok(if query.offset == 0 { vec![hit] } else { Vec::new() });
         }
-        let built = {
+        let (two_phase, built) = {
             let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let parsed = parse_with(&query.text, query.typing, &mut analyzers);
-            build(&parsed, &query.filters, &self.fields, &self.tuning, &mut analyzers)
+            match build_two_phase(&parsed, &query.filters, &self.fields, &self.tuning) {
+                Some(two) => (Some(two), None),
+                None => (None, build(&parsed, &query.filters, &self.fields, &self.tuning, &mut analyzers)),
+            }
         };
-        let Some(built) = built else { return Ok(Vec::new()) };
         let searcher = self.reader.searcher();
+        if let Some(two) = two_phase {
+            let top = rescore::search(&searcher, two.base.as_ref(), &two.bonuses, end - query.offset, query.offset)
+                .map_err(err("search"))?;
+            return self.resolve(&searcher, top);
+        }
+        let Some(built) = built else { return Ok(Vec::new()) };
         self.top(&searcher, built.as_ref(), end - query.offset, query.offset)
     }
 

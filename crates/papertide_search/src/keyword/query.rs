@@ -123,6 +123,61 @@ pub(super) fn filter_clauses(f: &Fields, filters: &Filters, analyzers: &mut Anal
     out
 }
 
+/// The optional scoring clauses: the second scoring of documents that match most words, the
+/// sloppy title phrase and the author-name phrase.
+fn bonuses(f: &Fields, tuning: &Tuning, parsed: &ParsedText, words: &[Box<dyn Query>]) -> Vec<Box<dyn Query>> {
+    let mut out = Vec::new();
+    let n = words.len();
+    if !tuning.require_most_terms && n >= 2 && tuning.most_terms_boost > 0.0 {
+        let should: Vec<Clause> = words.iter().map(|q| (Occur::Should, q.box_clone())).collect();
+        let most_q = Box::new(BooleanQuery::with_minimum_required_clauses(should, min_should_match(n)));
+        out.push(boost(most_q, tuning.most_terms_boost));
+    }
+    // In the title phrase, a word still being typed is left out: it is probably incomplete.
+    let mut seq: Vec<&Word> = parsed.sequence.iter().collect();
+    if parsed.prefix.is_some() && seq.len() > 2 {
+        seq.pop();
+    }
+    if seq.len() >= 2 && tuning.title_phrase_boost > 0.0 {
+        let q = phrase(f.title, seq.iter().map(|w| w.stem.clone()), tuning.title_phrase_slop);
+        out.push(boost(q, tuning.title_phrase_boost));
+    }
+    if (2..=MAX_NAME_WORDS).contains(&seq.len()) && tuning.author_phrase_boost > 0.0 {
+        out.push(boost(phrase(f.authors, seq.iter().map(|w| w.plain.clone()), 0), tuning.author_phrase_boost));
+    }
+    out
+}
+
+/// A query of bare words split in two phases (see [`super::rescore`]): `base` is a flat
+/// union of one boosted term query per word and field, which tantivy runs with block-max
+/// WAND (skipping blocks that cannot reach the top); `bonuses` are scored afterwards for the
+/// base's best documents only. Together they score exactly as [`build`]'s single query.
+pub struct TwoPhase {
+    /// The first phase: BM25 over title, authors and abstract.
+    pub base: Box<dyn Query>,
+    /// Added to the base score of each candidate that matches them.
+    pub bonuses: Vec<Box<dyn Query>>,
+}
+
+/// The two-phase form of `parsed`, when it has one: bare words only (no quoted phrase,
+/// exclusion, filter or word still being typed) and words not required.
+pub fn build_two_phase(parsed: &ParsedText, filters: &Filters, fields: &Fields, tuning: &Tuning) -> Option<TwoPhase> {
+    let plain = parsed.phrases.is_empty() && parsed.excluded.is_empty() && parsed.prefix.is_none();
+    if !plain || parsed.terms.is_empty() || *filters != Filters::default() || tuning.require_most_terms {
+        return None;
+    }
+    let f = fields;
+    let freqs = IndexRecordOption::WithFreqs;
+    let mut base: Vec<Box<dyn Query>> = Vec::with_capacity(3 * parsed.terms.len());
+    for w in &parsed.terms {
+        base.push(boost(term(f.title, &w.stem, freqs), tuning.title_boost));
+        base.push(boost(term(f.authors, &w.plain, freqs), tuning.authors_boost));
+        base.push(boost(term(f.abstract_text, &w.stem, freqs), tuning.abstract_boost));
+    }
+    let words: Vec<Box<dyn Query>> = parsed.terms.iter().map(|w| word_clause(f, tuning, w, false)).collect();
+    Some(TwoPhase { base: union(base), bonuses: bonuses(f, tuning, parsed, &words) })
+}
+
 /// The query for `parsed` under `filters`; `None` when there is nothing positive to search for.
 pub fn build(
     parsed: &ParsedText,
@@ -141,35 +196,18 @@ pub fn build(
         .map(|w| word_clause(f, tuning, w, parsed.prefix.as_ref().is_some_and(|p| p.stem == w.stem)))
         .collect();
     let n = words.len();
-    let most = min_should_match(n);
     let mut clauses: Vec<Clause> = Vec::new();
     for p in &parsed.phrases {
         clauses.push((Occur::Must, phrase_clause(f, tuning, p)));
     }
+    let extra = bonuses(f, tuning, parsed, &words);
     if tuning.require_most_terms && n > 0 {
         let should = words.into_iter().map(|q| (Occur::Should, q)).collect();
-        clauses.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(should, most))));
+        clauses.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(should, min_should_match(n)))));
     } else if n > 0 {
-        if n >= 2 && tuning.most_terms_boost > 0.0 {
-            let should: Vec<Clause> = words.iter().map(|q| (Occur::Should, q.box_clone())).collect();
-            let most_q = Box::new(BooleanQuery::with_minimum_required_clauses(should, most));
-            clauses.push((Occur::Should, boost(most_q, tuning.most_terms_boost)));
-        }
         clauses.push((Occur::Must, union(words)));
     }
-    // In the title phrase, a word still being typed is left out: it is probably incomplete.
-    let mut seq: Vec<&Word> = parsed.sequence.iter().collect();
-    if parsed.prefix.is_some() && seq.len() > 2 {
-        seq.pop();
-    }
-    if seq.len() >= 2 && tuning.title_phrase_boost > 0.0 {
-        let q = phrase(f.title, seq.iter().map(|w| w.stem.clone()), tuning.title_phrase_slop);
-        clauses.push((Occur::Should, boost(q, tuning.title_phrase_boost)));
-    }
-    if (2..=MAX_NAME_WORDS).contains(&seq.len()) && tuning.author_phrase_boost > 0.0 {
-        let q = phrase(f.authors, seq.iter().map(|w| w.plain.clone()), 0);
-        clauses.push((Occur::Should, boost(q, tuning.author_phrase_boost)));
-    }
+    clauses.extend(extra.into_iter().map(|q| (Occur::Should, q)));
     for words in &parsed.excluded {
         let q =
             if words.len() == 1 { word_clause(f, tuning, &words[0], false) } else { phrase_clause(f, tuning, words) };
