@@ -21,6 +21,11 @@ pub fn url(path: &str) -> String {
     format!("/assets/{path}?v={}", version())
 }
 
+/// `GET /favicon.ico`, for clients that ask before reading the page's `<link rel="icon">`.
+pub async fn favicon() -> Response {
+    serve(Path("favicon.svg".to_string())).await
+}
+
 /// `GET /assets/{*path}`.
 pub async fn serve(Path(path): Path<String>) -> Response {
     match files::FILES.binary_search_by(|(p, _, _)| (*p).cmp(path.as_str())) {

@@ -1,4 +1,5 @@
-//! The page shell every HTML page shares: head (stylesheet, deferred scripts, no third-party
+//! The page shell every HTML page shares: head (stylesheet, deferred scripts but for the tiny
+//! `theme.js` that applies a saved theme before the first paint, no third-party
 //! assets), header with the search box and account links, skip link and landmarks, footer.
 //! Also the small view helpers pages share: dates, author lists, paper links.
 
@@ -34,7 +35,8 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 link rel="stylesheet" href=(assets::url("app.css"));
                 link rel="stylesheet" href=(assets::url("katex/katex.min.css"));
-                link rel="alternate" type="application/atom+xml" title="papertide daily papers" href="/feeds/daily.atom";
+                link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
+                script src=(assets::url("theme.js")) {}
                 script defer src=(assets::url("katex/katex.min.js")) {}
                 script defer src=(assets::url("katex/auto-render.min.js")) {}
                 script defer src=(assets::url("app.js")) {}
@@ -71,8 +73,6 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                 main #main { (body) }
                 footer.site {
                     "papertide: a self-hosted research-paper feed and search. "
-                    a href="/feeds/daily.atom" { "Atom feed" }
-                    " · "
                     a href="/healthz" { "status" }
                 }
             }

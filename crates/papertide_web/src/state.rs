@@ -1,11 +1,13 @@
 //! [`AppState`]: what every handler shares (store, search engine, settings, metrics, rate
-//! limits, the arXiv client for submissions), cheap to clone.
+//! limits, the arXiv client for submissions, the [`crate::cache`] caches), cheap to clone.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use papertide_search::engine::SearchEngine;
 use papertide_store::Store;
 
+use crate::cache::TtlCache;
 use crate::error::AppError;
 use crate::fetch::PaperFetcher;
 use crate::metrics::Metrics;
@@ -52,40 +54,34 @@ impl Default for WebConfig {
     }
 }
 
-/// Papers kept in the similar-papers cache before it is emptied.
-const SIMILAR_CACHE_CAP: usize = 20_000;
-/// How long a cached similar-papers list is used.
-const SIMILAR_TTL: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Similar papers per paper, computed once and reused for [`SIMILAR_TTL`]: they change only
-/// as new papers arrive, and computing them (embedding lookup, BM25 more-like-this, fusion)
-/// is most of a paper page's cost.
-#[derive(Default)]
-pub struct SimilarCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<papertide_core::PaperId, (std::time::Instant, Vec<papertide_search::engine::Hit>)>,
-    >,
+/// The caches of [`crate::cache`], one per kind of data.
+pub struct Caches {
+    /// Similar papers per paper (10 minutes; they change only as new papers arrive, and
+    /// computing them is most of a paper page's cost). Not tied to the write generation.
+    pub similar: TtlCache<papertide_core::PaperId, Vec<papertide_search::engine::Hit>>,
+    /// Feed pages by query (5 seconds, and until the next write).
+    pub feed: TtlCache<String, Arc<papertide_core::FeedPage>>,
+    /// The latest feed day up to a date, for `/` (5 seconds, and until the next write).
+    pub latest_day: TtlCache<chrono::NaiveDate, Option<chrono::NaiveDate>>,
+    /// Search results by request (60 seconds; new papers reach the index within that).
+    pub search: TtlCache<String, Arc<papertide_search::engine::SearchResponse>>,
 }
 
-impl SimilarCache {
-    /// The cached list for `id`, if fresh.
-    pub fn get(&self, id: &papertide_core::PaperId) -> Option<Vec<papertide_search::engine::Hit>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(id).filter(|(at, _)| at.elapsed() < SIMILAR_TTL).map(|(_, hits)| hits.clone())
-    }
-
-    /// Stores the list for `id` (emptying the cache when it is full).
-    pub fn put(&self, id: papertide_core::PaperId, hits: Vec<papertide_search::engine::Hit>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= SIMILAR_CACHE_CAP {
-            entries.clear();
+impl Default for Caches {
+    fn default() -> Self {
+        let secs = std::time::Duration::from_secs;
+        Caches {
+            similar: TtlCache::new(secs(600), 20_000),
+            feed: TtlCache::new(secs(5), 2_000),
+            latest_day: TtlCache::new(secs(5), 16),
+            search: TtlCache::new(secs(60), 2_000),
         }
-        entries.insert(id, (std::time::Instant::now(), hits));
     }
 }
 
 struct Inner {
-    similar: Arc<SimilarCache>,
+    caches: Caches,
+    generation: AtomicU64,
     store: Arc<dyn Store>,
     search: Arc<SearchEngine>,
     config: WebConfig,
@@ -113,7 +109,8 @@ impl AppState {
         config: WebConfig,
     ) -> AppState {
         AppState(Arc::new(Inner {
-            similar: Arc::new(SimilarCache::default()),
+            caches: Caches::default(),
+            generation: AtomicU64::new(0),
             store,
             search,
             config,
@@ -133,9 +130,20 @@ impl AppState {
         &self.0.search
     }
 
-    /// The similar-papers cache.
-    pub fn similar_cache(&self) -> &Arc<SimilarCache> {
-        &self.0.similar
+    /// The caches of feed pages, search results and similar papers.
+    pub fn caches(&self) -> &Caches {
+        &self.0.caches
+    }
+
+    /// The write generation: moves on after every successful form post, so cached pages
+    /// show the poster's change at once.
+    pub fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks that something was written (see [`AppState::generation`]).
+    pub fn bump_generation(&self) {
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Settings.

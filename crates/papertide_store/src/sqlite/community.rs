@@ -1,6 +1,7 @@
 //! The `paper_community` counters and the lookups every community write starts with.
 //!
-//! `paper_community` holds, per paper, the earliest live submission (when, by whom), the
+//! `paper_community` holds, per paper, the earliest live submission (when, by whom; one by a
+//! person is preferred over an admin's or the harvester's featuring, which has no submitter), the
 //! number of upvotes and the number of visible comments. It is a cache of the `submissions`,
 //! `upvotes` and `comments` tables: every write to those calls [`refresh`] for the paper in
 //! the same transaction, which recounts from the tables, so the counters cannot drift.
@@ -17,7 +18,8 @@ pub fn refresh(conn: &Connection, paper_pk: i64) -> Result<(), StoreError> {
     let first: Option<(i64, Option<String>)> = conn
         .prepare_cached(
             "SELECT s.submitted_at, u.name FROM submissions s LEFT JOIN users u ON u.pk = s.submitted_by
-             WHERE s.paper_pk = ?1 AND s.removed_at IS NULL ORDER BY s.submitted_at, s.pk LIMIT 1",
+             WHERE s.paper_pk = ?1 AND s.removed_at IS NULL
+             ORDER BY s.submitted_by IS NULL, s.submitted_at, s.pk LIMIT 1",
         )?
         .query_row([paper_pk], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;

@@ -2,6 +2,8 @@
 //! `/papers/week/YYYY-Www`, `/papers/month/YYYY-MM`; sorted by upvotes (default), trending
 //! or newest; previous/next navigation; cursor paging.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -31,10 +33,18 @@ pub struct FeedParams {
 /// `GET /`: today's feed, or the most recent day that has papers.
 pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedParams>) -> Result<Response, AppError> {
     let today = Utc::now().date_naive();
-    let store = state.store().clone();
-    // The latest day up to today that has papers (before tomorrow), else today.
-    let tomorrow = today.succ_opt().unwrap_or(today);
-    let (latest, _) = state.blocking(move || store.feed_dates_around(tomorrow)).await?;
+    let generation = state.generation();
+    let latest = match state.caches().latest_day.get(&today, generation) {
+        Some(latest) => latest,
+        None => {
+            let store = state.store().clone();
+            // The latest day up to today that has papers (before tomorrow), else today.
+            let tomorrow = today.succ_opt().unwrap_or(today);
+            let (latest, _) = state.blocking(move || store.feed_dates_around(tomorrow)).await?;
+            state.caches().latest_day.put(today, generation, latest);
+            latest
+        }
+    };
     render(state, viewer, params, FeedWindow::Day(latest.filter(|d| *d <= today).unwrap_or(today)), true).await
 }
 
@@ -112,19 +122,15 @@ async fn render(
     home: bool,
 ) -> Result<Response, AppError> {
     let query = feed_query(window, &params, state.config().feed_page_size)?;
-    let store = state.store().clone();
-    let user = viewer.user().map(|u| u.id);
-    let (feed, voted) = state
-        .blocking(move || -> Result<_, AppError> {
-            let feed = store.feed(&query, Utc::now())?;
+    let feed = cached_feed(&state, query).await?;
+    let voted = match viewer.user().map(|u| u.id) {
+        Some(user) if !feed.items.is_empty() => {
+            let store = state.store().clone();
             let ids: Vec<_> = feed.items.iter().map(|i| i.paper.id.clone()).collect();
-            let voted = match user {
-                Some(u) => store.has_upvoted(u, &ids)?,
-                None => Default::default(),
-            };
-            Ok((feed, voted))
-        })
-        .await?;
+            state.blocking(move || store.has_upvoted(user, &ids)).await?
+        }
+        _ => Default::default(),
+    };
     let title = match window {
         FeedWindow::Day(d) if home => format!("Daily papers · {}", d.format("%B %-d, %Y")),
         FeedWindow::Day(d) => format!("Papers of {}", d.format("%B %-d, %Y")),
@@ -152,7 +158,7 @@ async fn render(
                 a href={ (window_path(&window)) "?sort=" (value) } aria-current=[current.then_some("page")] { (label) }
             }
         }
-        (cards(&feed, &voted, &viewer))
+        (cards(&feed, &voted, &viewer, &here(&window, &params)))
         nav.pager aria-label="Days" {
             @if let Some(prev) = window.prev() { a rel="prev" href=(window_path(&prev)) { "← Previous" } } @else { span {} }
             @if let Some(cursor) = &feed.next_cursor {
@@ -164,32 +170,76 @@ async fn render(
     Ok(page(&shell, body).into_response())
 }
 
+/// The page of `query`, from the feed cache when fresh (see [`crate::cache`]).
+pub async fn cached_feed(state: &AppState, query: FeedQuery) -> Result<Arc<FeedPage>, AppError> {
+    let key = feed_key(&query);
+    let generation = state.generation();
+    if let Some(page) = state.caches().feed.get(&key, generation) {
+        return Ok(page);
+    }
+    let store = state.store().clone();
+    let page = Arc::new(state.blocking(move || store.feed(&query, Utc::now())).await?);
+    state.caches().feed.put(key, generation, page.clone());
+    Ok(page)
+}
+
+/// The cache key of a feed query: every field, in their canonical text forms.
+fn feed_key(q: &FeedQuery) -> String {
+    format!(
+        "{:?}|{}|{}|{}|{}|{}",
+        q.sort,
+        q.window,
+        q.category.as_deref().unwrap_or(""),
+        q.submitter.as_ref().map(|u| u.key()).unwrap_or_default(),
+        q.cursor.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+        q.limit
+    )
+}
+
 fn query_sort_is(params: &FeedParams, value: &str) -> bool {
     params.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("upvotes") == value
 }
 
-/// The cards of a feed page.
-pub fn cards(feed: &FeedPage, voted: &std::collections::HashSet<papertide_core::PaperId>, viewer: &Viewer) -> Markup {
+/// The path of this feed page (window, sort, category, cursor), where votes cast on it return.
+fn here(window: &FeedWindow, params: &FeedParams) -> String {
+    let pairs: Vec<(&str, &str)> = [("sort", &params.sort), ("category", &params.category), ("cursor", &params.cursor)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+    match serde_urlencoded::to_string(&pairs) {
+        Ok(q) if !q.is_empty() => format!("{}?{q}", window_path(window)),
+        _ => window_path(window),
+    }
+}
+
+/// The cards of a feed page; `return_to` is where an upvote cast on a card comes back to.
+pub fn cards(
+    feed: &FeedPage,
+    voted: &std::collections::HashSet<papertide_core::PaperId>,
+    viewer: &Viewer,
+    return_to: &str,
+) -> Markup {
     html! {
         @if feed.items.is_empty() {
             p.notice { "No papers on this feed yet. " a href="/papers/submit" { "Submit one" } "." }
         }
         ol.cards {
-            @for item in &feed.items { (card(item, voted.contains(&item.paper.id), viewer)) }
+            @for item in &feed.items { (card(item, voted.contains(&item.paper.id), viewer, return_to)) }
         }
     }
 }
 
 /// One paper card: upvote button, title, authors, category, counts, submitter, links.
-pub fn card(item: &FeedItem, voted: bool, viewer: &Viewer) -> Markup {
+pub fn card(item: &FeedItem, voted: bool, viewer: &Viewer, return_to: &str) -> Markup {
     let p = &item.paper;
     let (abs, pdf) = layout::arxiv_links(p);
     html! {
-        li.card {
+        li.card id={ "paper-" (p.id) } {
             div.vote {
                 form method="post" action={ (layout::paper_path(p)) "/upvote" } {
                     input type="hidden" name="csrf" value=(viewer.csrf());
                     input type="hidden" name="undo" value=(if voted { "1" } else { "0" });
+                    input type="hidden" name="next" value={ (return_to) "#paper-" (p.id) };
                     button type="submit" aria-pressed=(if voted { "true" } else { "false" }) aria-label={ (if voted { "Remove upvote from " } else { "Upvote " }) (p.title) } { "▲" }
                 }
                 span.count aria-label="upvotes" { (item.upvotes) }
@@ -199,11 +249,19 @@ pub fn card(item: &FeedItem, voted: bool, viewer: &Viewer) -> Markup {
                 div.authors { (layout::authors(p, 6)) }
                 div.meta {
                     @if let Some(c) = p.primary_category() { span.pill { (c) } }
-                    a href={ (layout::paper_path(p)) "#comments" } { (item.comment_count) " comments" }
+                    a href={ (layout::paper_path(p)) "#comments" } { (item.comment_count) (if item.comment_count == 1 { " comment" } else { " comments" }) }
                     @if let Some(by) = &item.submitted_by { span { "submitted by " a href={ "/users/" (by) } { (by) } } }
                     @if let Some(a) = abs { a href=(a) rel="noopener" { "arXiv" } }
                     @if let Some(pdf) = pdf { a href=(pdf) rel="noopener" { "PDF" } }
                     @if let Some(code) = p.links.code.as_deref().and_then(layout::safe_href) { a href=(code) rel="noopener nofollow" { "Code" } }
+                    @if viewer.user().is_some_and(|u| u.role == papertide_core::Role::Admin) {
+                        form.inline method="post" action={ (layout::paper_path(p)) "/remove" } {
+                            input type="hidden" name="csrf" value=(viewer.csrf());
+                            input type="hidden" name="date" value=(item.feed_date);
+                            input type="hidden" name="next" value=(return_to);
+                            button.plain type="submit" aria-label={ "Remove " (p.title) " from the feed of " (item.feed_date) } { "Remove from feed" }
+                        }
+                    }
                 }
             }
         }

@@ -38,7 +38,7 @@ pub async fn show(
     let id = parse_id(id_text)?;
     let store = state.store().clone();
     let engine = state.search().clone();
-    let cache = state.similar_cache().clone();
+    let caches = state.clone();
     let user = viewer.user().map(|u| u.id);
     let want = id.clone();
     let loaded = state
@@ -49,11 +49,11 @@ pub async fn show(
                 return Ok(Some((paper, community, Vec::new(), Vec::new(), false)));
             }
             let comments = store.comments(&want)?;
-            let similar = match cache.get(&want) {
+            let similar = match caches.caches().similar.get(&want, 0) {
                 Some(hits) => hits,
                 None => match engine.similar(&want, Mode::Hybrid, SIMILAR, &Filters::default()) {
                     Ok(r) => {
-                        cache.put(want.clone(), r.hits.clone());
+                        caches.caches().similar.put(want.clone(), 0, r.hits.clone());
                         r.hits
                     }
                     Err(e) => {
@@ -215,9 +215,30 @@ pub struct PaperForm {
     /// A comment's Markdown.
     #[serde(default)]
     pub body: Option<String>,
+    /// The feed date a submission is removed from (`YYYY-MM-DD`, admins).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Where to go back to after an upvote or a removal (a path on this site, such as the feed page the
+    /// vote was cast on); anything else is ignored.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
-/// `POST /papers/{*id}/upvote` and `POST /papers/{*id}/comments`.
+/// `next` if it is a path on this site (`/…`, not `//host` or `/\host`), else `fallback`:
+/// never an open redirect.
+pub fn local_path(next: Option<&str>, fallback: String) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
+        _ => fallback,
+    }
+}
+
+/// `POST /papers/{*id}/upvote`, `POST /papers/{*id}/comments`, and (admins)
+/// `POST /papers/{*id}/remove` to take a submission off a day's feed.
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -247,7 +268,7 @@ pub async fn act(
                     Ok(())
                 })
                 .await?;
-            Ok(Redirect::to(&format!("/papers/{id}")).into_response())
+            Ok(Redirect::to(&local_path(form.next.as_deref(), format!("/papers/{id}"))).into_response())
         }
         "comments" => {
             let body = CommentBody::new(form.body.unwrap_or_default())
@@ -261,6 +282,18 @@ pub async fn act(
                 })
                 .await?;
             Ok(Redirect::to(&format!("/papers/{id}#comment-{}", comment.id.0)).into_response())
+        }
+        "remove" => {
+            viewer.require_admin()?;
+            let date = form.date.as_deref().unwrap_or("");
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| AppError::bad_request(format!("`date` must be a day like 2026-03-05, not `{date}`")))?;
+            let removed = state.blocking(move || store.remove_submission(&target, date, Utc::now())).await?;
+            if !removed {
+                return Err(AppError::not_found(format!("paper {id} on the feed of {date}")));
+            }
+            tracing::info!(paper.id = %id, %date, admin = %user.name, "submission removed from the feed");
+            Ok(Redirect::to(&local_path(form.next.as_deref(), format!("/papers/date/{date}"))).into_response())
         }
         _ => Err(AppError::not_found("page")),
     }

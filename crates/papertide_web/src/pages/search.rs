@@ -2,6 +2,8 @@
 //! abstract, matched words highlighted, filters (category, dates), the hybrid / keyword /
 //! semantic switch and paging.
 
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -96,13 +98,7 @@ pub async fn search_page(
 ) -> Result<Response, AppError> {
     let size = state.config().search_page_size;
     let request = params.request(size)?;
-    let engine = state.search().clone();
-    let response = if params.q.trim().is_empty() {
-        None
-    } else {
-        let req = request.clone();
-        Some(state.blocking(move || engine.search(&req)).await?)
-    };
+    let response = if params.q.trim().is_empty() { None } else { Some(cached_search(&state, &request).await?) };
     // A query that is exactly one paper's id or URL opens that paper.
     if let Some(r) = &response {
         if r.hits.len() == 1
@@ -114,7 +110,22 @@ pub async fn search_page(
     let title =
         if params.q.trim().is_empty() { "Search".to_string() } else { format!("{} – search", params.q.trim()) };
     let shell = Shell { title: &title, viewer: &viewer, query: &params.q, description: None };
-    Ok(page(&shell, body(&params, &request, response.as_ref(), size)).into_response())
+    Ok(page(&shell, body(&params, &request, response.as_deref(), size)).into_response())
+}
+
+/// The engine's answer to `request`, from the search cache when fresh (60 s: a repeated
+/// query, or a reload, costs no query embedding or index work).
+pub async fn cached_search(state: &AppState, request: &SearchRequest) -> Result<Arc<SearchResponse>, AppError> {
+    // The request's Debug form names every field, so it is a complete key.
+    let key = format!("{request:?}");
+    if let Some(response) = state.caches().search.get(&key, 0) {
+        return Ok(response);
+    }
+    let engine = state.search().clone();
+    let req = request.clone();
+    let response = Arc::new(state.blocking(move || engine.search(&req)).await?);
+    state.caches().search.put(key, 0, response.clone());
+    Ok(response)
 }
 
 fn body(params: &SearchParams, request: &SearchRequest, response: Option<&SearchResponse>, size: usize) -> Markup {

@@ -170,3 +170,55 @@ async fn accounts_upvotes_comments_and_profiles() {
     assert_eq!(taken.status, StatusCode::BAD_REQUEST);
     assert!(taken.body.contains("taken"));
 }
+
+/// Feed pages are cached (see `papertide_web::cache`), but a vote or comment posted through
+/// the site shows on the next view of the feed, for everyone.
+#[tokio::test]
+async fn cached_feed_pages_show_new_votes_and_comments_at_once() {
+    let mut app = App::new();
+    app.sign_up("carol").await;
+    app.post("/papers/submit", "/papers/submit", &[("paper", "0704.0002")]).await;
+    let count = |body: &str| {
+        let marker = "aria-label=\"upvotes\">";
+        let at = body.find(marker).expect("an upvote count") + marker.len();
+        body[at..].split('<').next().unwrap().to_string()
+    };
+    let before = app.get("/").await;
+    assert_eq!(count(&before.body), "0");
+    assert!(before.body.contains("0 comments"));
+    app.forget_cookies();
+    app.sign_up("dave").await;
+    let vote = app.post("/", "/papers/0704.0002/upvote", &[("next", "/?sort=newest#paper-0704.0002")]).await;
+    assert_eq!(vote.location(), "/?sort=newest#paper-0704.0002", "a vote cast on the feed returns to it");
+    app.post("/papers/0704.0002", "/papers/0704.0002/comments", &[("body", "cached?")]).await;
+    app.forget_cookies();
+    let after = app.get("/").await;
+    assert_eq!(count(&after.body), "1", "{}", after.body);
+    assert!(after.body.contains(">1 comment<"), "{}", after.body);
+}
+
+/// Regression: `next` after a vote is never an open redirect.
+#[tokio::test]
+async fn vote_return_paths_stay_on_the_site() {
+    let mut app = App::new();
+    app.sign_up("erin").await;
+    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+        let r = app.post("/papers/0704.0002", "/papers/0704.0002/upvote", &[("next", evil)]).await;
+        assert_eq!(r.location(), "/papers/0704.0002", "{evil}");
+    }
+}
+
+/// Regression: a person who submits a paper that was already auto-featured is credited on
+/// its page (the featuring has no submitter and used to win as the earlier row).
+#[tokio::test]
+async fn submitting_an_auto_featured_paper_credits_the_submitter() {
+    let mut app = App::new();
+    let id: papertide_core::PaperId = "0704.0002".parse().unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2007, 4, 2).unwrap();
+    app.store.submit(&id, day, None, true, Utc::now()).unwrap();
+    assert_eq!(app.store.community(&id).unwrap().submitted_by, None);
+    app.sign_up("frank").await;
+    app.post("/papers/submit", "/papers/submit", &[("paper", "0704.0002")]).await;
+    let page = app.get("/papers/0704.0002").await;
+    assert!(page.body.contains("/users/frank"), "{}", page.body);
+}

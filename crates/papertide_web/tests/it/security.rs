@@ -137,3 +137,44 @@ async fn sign_in_attempts_are_rate_limited_per_address() {
     let other = app.post("/signin", "/signin", &[("name", "nobody"), ("password", "wrong password")]).await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another address is not limited");
 }
+
+/// Only admins take submissions off a feed; the feed shows them the button, others not.
+#[tokio::test]
+async fn only_admins_remove_submissions_from_the_feed() {
+    let mut app = App::new();
+    app.sign_up("gina").await;
+    app.post("/papers/submit", "/papers/submit", &[("paper", "0704.0002")]).await;
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    assert!(!app.get("/").await.body.contains("Remove from feed"));
+    let denied = app.post("/", "/papers/0704.0002/remove", &[("date", &today)]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(app.get("/").await.body.contains("Sparsity-certifying"));
+
+    let gina = app.store.user_by_name(&"gina".parse().unwrap()).unwrap().unwrap();
+    app.store.set_role(gina.id, Role::Admin).unwrap();
+    assert!(app.get("/").await.body.contains("Remove from feed"));
+    let bad = app.post("/", "/papers/0704.0002/remove", &[("date", "yesterday")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let removed = app.post("/", "/papers/0704.0002/remove", &[("date", &today), ("next", "/")]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    assert_eq!(removed.location(), "/");
+    assert!(!app.get("/").await.body.contains("Sparsity-certifying"));
+    let again = app.post("/", "/papers/0704.0002/remove", &[("date", &today)]).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+/// Every response carries the security headers; the CSP allows no inline or foreign script.
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let mut app = App::new();
+    for path in ["/", "/papers/0704.0002", "/search?q=graph", "/nope", "/favicon.ico"] {
+        let r = app.get(path).await;
+        let csp = r.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY", "{path}");
+    }
+    let icon = app.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert!(icon.body.starts_with("<svg"));
+}

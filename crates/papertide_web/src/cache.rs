@@ -1,0 +1,110 @@
+//! Short-lived caches of what the busiest pages read: feed pages, search results and similar
+//! papers. Only data is cached, never HTML, so what depends on the viewer (their upvotes,
+//! the CSRF token in forms, the header) is always fresh.
+//!
+//! An entry is used while it is younger than its cache's time to live and, for caches that
+//! follow writes, while the site's write generation ([`crate::state::AppState::generation`],
+//! bumped by every successful form post of this process) is the one it was stored under. So
+//! a user sees their own upvote or comment at once, and a change made elsewhere (another
+//! replica, the CLI, the harvester) shows within the time to live.
+
+use std::collections::HashMap;
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::state::AppState;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+struct Entry<V> {
+    at: Instant,
+    generation: u64,
+    value: V,
+}
+
+/// A map whose entries expire after `ttl` or when the write generation moves on.
+pub struct TtlCache<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
+    ttl: Duration,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
+    /// A cache of at most `capacity` entries (emptied when full), each used for `ttl`.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        TtlCache { entries: Mutex::new(HashMap::new()), ttl, capacity: capacity.max(1) }
+    }
+
+    /// The value for `key` if it was stored under `generation` less than the time to live ago.
+    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|e| e.generation == generation && e.at.elapsed() < self.ttl).map(|e| e.value.clone())
+    }
+
+    /// Stores `value` for `key` under `generation`.
+    pub fn put(&self, key: K, generation: u64, value: V) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            let ttl = self.ttl;
+            entries.retain(|_, e| e.generation == generation && e.at.elapsed() < ttl);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, Entry { at: Instant::now(), generation, value });
+    }
+
+    /// Number of entries (fresh or not).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Middleware: a request that may write (anything but GET, HEAD, OPTIONS) and succeeded
+/// (2xx or a redirect) moves the write generation on, which retires cached feed pages.
+pub async fn bump_on_write(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    let status = response.status();
+    if writes && (status.is_success() || status.is_redirection()) {
+        state.bump_generation();
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_with_time_and_generation() {
+        let cache = TtlCache::new(Duration::from_millis(50), 10);
+        cache.put("a", 1, 7);
+        assert_eq!(cache.get(&"a", 1), Some(7));
+        assert_eq!(cache.get(&"a", 2), None, "a write since makes it stale");
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(cache.get(&"a", 1), None, "older than the time to live");
+    }
+
+    #[test]
+    fn a_full_cache_drops_stale_entries_first() {
+        let cache = TtlCache::new(Duration::from_secs(60), 2);
+        cache.put(1, 0, "old");
+        cache.put(2, 1, "fresh");
+        cache.put(3, 1, "new");
+        assert_eq!(cache.get(&1, 0), None);
+        assert_eq!(cache.get(&2, 1), Some("fresh"));
+        assert_eq!(cache.get(&3, 1), Some("new"));
+        cache.put(4, 1, "over");
+        assert_eq!(cache.len(), 1, "emptied when every entry is fresh and it is full");
+    }
+}
