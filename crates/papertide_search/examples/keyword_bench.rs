@@ -15,7 +15,8 @@ use papertide_core::Paper;
 use papertide_ingest::Item;
 use papertide_search::keyword::{Highlighter, KeywordIndex, KeywordQuery};
 
-const DEFAULT_CORPUS: &str = "/work/shared/data/arxiv/daily-arxiv-cs-2026-03_to_2026-07.jsonl.xz";
+const DEFAULT_CORPUS: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/arxiv/daily-arxiv-cs-2026-03_to_2026-07.jsonl.xz");
 
 const FREE_TEXT: &[&str] = &[
     "graph neural networks for molecules",

@@ -12,6 +12,10 @@
 //! cargo run --release -p papertide_search --example search_bench -- \
 //!     --synthesize 1000000 --from /tmp/pt-real --data-dir /tmp/pt-1m
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m
+//! # merge the keyword index into one segment first (once; timed)
+//! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --merge
+//! # only some modes (for profiling)
+//! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --modes keyword
 //! ```
 //!
 //! How the synthetic corpus is made (deterministic, seed fixed): paper `i` takes a random
@@ -266,7 +270,8 @@ fn main() -> Result<()> {
     let options = EngineOptions { data_dir: data_dir.clone(), model_dir: Some(model_dir), fusion: Fusion::default() };
     let started = Instant::now();
     let mut engine = SearchEngine::open(store.clone(), &options)?;
-    // Experiments: PT_TUNING=no-most,no-title-phrase,no-author-phrase turns ranking bonuses off.
+    // Experiments: PT_TUNING=no-most,no-title-phrase,no-author-phrase turns ranking bonuses off;
+    // single-phase runs plain queries as one combined query.
     if let Ok(knobs) = std::env::var("PT_TUNING") {
         let mut t = papertide_search::keyword::Tuning::default();
         for k in knobs.split(',') {
@@ -275,11 +280,19 @@ fn main() -> Result<()> {
                 "no-title-phrase" => t.title_phrase_boost = 0.0,
                 "no-author-phrase" => t.author_phrase_boost = 0.0,
                 "require-most" => t.require_most_terms = true,
+                "single-phase" => t.two_phase = false,
                 other => bail!("unknown PT_TUNING knob {other}"),
             }
         }
         println!("keyword tuning: {t:?}");
         engine = engine.with_keyword_tuning(t);
+    }
+    if args.iter().any(|a| a == "--merge") {
+        let t = Instant::now();
+        let mut writer = engine.keyword().writer(200_000_000)?;
+        let before = writer.merge_all()?;
+        drop(writer);
+        println!("merged {before} keyword segments into one in {:.1} s", t.elapsed().as_secs_f64());
     }
     if let Some(problem) = engine.model_problem() {
         bail!("{problem}");
@@ -309,7 +322,12 @@ fn main() -> Result<()> {
     println!("queries {} (limit 10, single client, warm; embedder threads: {threads})", queries.len());
     println!("| mode     | p50 ms | p90 ms | p99 ms | mean ms |");
     println!("|----------|-------:|-------:|-------:|--------:|");
-    for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+    let modes: Vec<Mode> = match flag("--modes") {
+        Some(list) => list.split(',').map(|m| m.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?,
+        None => vec![Mode::Keyword, Mode::Semantic, Mode::Hybrid],
+    };
+    let modes_include_keyword = modes.contains(&Mode::Keyword);
+    for mode in modes {
         let run = |q: &String| -> Result<Duration> {
             let t = Instant::now();
             let r = engine.search(&SearchRequest { text: q.clone(), mode, limit: 10, ..Default::default() })?;
@@ -329,6 +347,26 @@ fn main() -> Result<()> {
             percentile(&times, 0.90),
             percentile(&times, 0.99),
             mean
+        );
+    }
+    // The keyword index alone (no paper loading), to split keyword latency.
+    if modes_include_keyword {
+        let run = |q: &String| -> Result<Duration> {
+            let t = Instant::now();
+            let kq = papertide_search::keyword::KeywordQuery {
+                typing: false,
+                ..papertide_search::keyword::KeywordQuery::new(q.as_str(), 10)
+            };
+            std::hint::black_box(engine.keyword().search(&kq)?);
+            Ok(t.elapsed())
+        };
+        let mut times = queries.iter().map(run).collect::<Result<Vec<_>>>()?;
+        times.sort();
+        println!(
+            "| kw index | {:>6.2} | {:>6.2} | {:>6.2} |         |  (keyword index search only, no paper loading)",
+            percentile(&times, 0.50),
+            percentile(&times, 0.90),
+            percentile(&times, 0.99),
         );
     }
     let keyword = size_of(&data_dir.join("index/keyword"));

@@ -19,6 +19,10 @@ use crate::SearchError;
 const FEED_PAGE: usize = 5_000;
 /// Heap for the keyword writer (bulk indexing is faster with more).
 const WRITER_HEAP: usize = 256 * 1024 * 1024;
+/// A sync that indexed at least this many papers (a bulk import, a reindex) ends by merging
+/// the keyword index into one segment: at 1M papers keyword p50 went from 7.0 to 4.0 ms for
+/// a 21 s merge (docs/SEARCH.md).
+pub const MERGE_AFTER: u64 = 50_000;
 
 /// The text embedded for a paper: title, then abstract.
 pub fn embedding_text(paper: &Paper) -> String {
@@ -72,7 +76,11 @@ impl SearchEngine {
             cursor = last_seq;
             progress(report.keyword_indexed);
         }
-        if writer.is_some() {
+        if let Some(w) = writer.as_mut() {
+            if report.keyword_indexed >= MERGE_AFTER {
+                let segments = w.merge_all()?;
+                tracing::info!(segments, papers = report.keyword_indexed, "merged the keyword index after a bulk sync");
+            }
             self.keyword.reload()?;
         }
         report.vectors_loaded = self.load_missing_vectors()?;

@@ -118,6 +118,11 @@ impl KeywordIndex {
         self.reader.reload().map_err(err("reload"))
     }
 
+    /// Number of segments searches go through (one after [`KeywordWriter::merge_all`]).
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Number of papers visible to searches.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -153,8 +158,7 @@ impl KeywordIndex {
         };
         let searcher = self.reader.searcher();
         if let Some(two) = two_phase {
-            let top = rescore::search(&searcher, two.base.as_ref(), &two.bonuses, end - query.offset, query.offset)
-                .map_err(err("search"))?;
+            let top = rescore::search(&searcher, &two, end - query.offset, query.offset).map_err(err("search"))?;
             return self.resolve(&searcher, top);
         }
         let Some(built) = built else { return Ok(Vec::new()) };

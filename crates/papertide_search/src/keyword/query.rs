@@ -150,12 +150,19 @@ fn bonuses(f: &Fields, tuning: &Tuning, parsed: &ParsedText, words: &[Box<dyn Qu
 
 /// A query of bare words split in two phases (see [`super::rescore`]): `base` is a flat
 /// union of one boosted term query per word and field, which tantivy runs with block-max
-/// WAND (skipping blocks that cannot reach the top); `bonuses` are scored afterwards for the
-/// base's best documents only. Together they score exactly as [`build`]'s single query.
+/// WAND (skipping blocks that cannot reach the top); the bonuses are scored afterwards for
+/// the base's best documents only. Together they score exactly as [`build`]'s single query.
 pub struct TwoPhase {
     /// The first phase: BM25 over title, authors and abstract.
     pub base: Box<dyn Query>,
-    /// Added to the base score of each candidate that matches them.
+    /// Per word, its term queries (one per field): a document matches the word when it
+    /// matches any of them.
+    pub word_terms: Vec<Vec<Box<dyn Query>>>,
+    /// How many words "most" is ([`min_should_match`]).
+    pub most: usize,
+    /// A document matching `most` words gets its base score again times this (0: never).
+    pub most_boost: f32,
+    /// Phrase bonuses, added to the score of each candidate that matches them.
     pub bonuses: Vec<Box<dyn Query>>,
 }
 
@@ -163,19 +170,36 @@ pub struct TwoPhase {
 /// exclusion, filter or word still being typed) and words not required.
 pub fn build_two_phase(parsed: &ParsedText, filters: &Filters, fields: &Fields, tuning: &Tuning) -> Option<TwoPhase> {
     let plain = parsed.phrases.is_empty() && parsed.excluded.is_empty() && parsed.prefix.is_none();
-    if !plain || parsed.terms.is_empty() || *filters != Filters::default() || tuning.require_most_terms {
+    if !tuning.two_phase
+        || !plain
+        || parsed.terms.is_empty()
+        || *filters != Filters::default()
+        || tuning.require_most_terms
+    {
         return None;
     }
     let f = fields;
     let freqs = IndexRecordOption::WithFreqs;
     let mut base: Vec<Box<dyn Query>> = Vec::with_capacity(3 * parsed.terms.len());
+    let mut word_terms = Vec::with_capacity(parsed.terms.len());
     for w in &parsed.terms {
-        base.push(boost(term(f.title, &w.stem, freqs), tuning.title_boost));
-        base.push(boost(term(f.authors, &w.plain, freqs), tuning.authors_boost));
-        base.push(boost(term(f.abstract_text, &w.stem, freqs), tuning.abstract_boost));
+        let terms = [(f.title, &w.stem), (f.authors, &w.plain), (f.abstract_text, &w.stem)];
+        for ((field, text), by) in terms.iter().zip([tuning.title_boost, tuning.authors_boost, tuning.abstract_boost]) {
+            base.push(boost(term(*field, text, freqs), by));
+        }
+        word_terms.push(terms.iter().map(|(field, text)| term(*field, text, IndexRecordOption::Basic)).collect());
     }
-    let words: Vec<Box<dyn Query>> = parsed.terms.iter().map(|w| word_clause(f, tuning, w, false)).collect();
-    Some(TwoPhase { base: union(base), bonuses: bonuses(f, tuning, parsed, &words) })
+    let n = parsed.terms.len();
+    let most_boost = if n >= 2 { tuning.most_terms_boost.max(0.0) } else { 0.0 };
+    // The phrase bonuses of `bonuses`, without its most-words clause (scored from the counts).
+    let no_most = Tuning { most_terms_boost: 0.0, ..tuning.clone() };
+    Some(TwoPhase {
+        base: union(base),
+        word_terms,
+        most: min_should_match(n),
+        most_boost,
+        bonuses: bonuses(f, &no_most, parsed, &[]),
+    })
 }
 
 /// The query for `parsed` under `filters`; `None` when there is nothing positive to search for.

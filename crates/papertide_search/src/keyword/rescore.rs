@@ -14,8 +14,10 @@
 use std::collections::BTreeMap;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, TERMINATED};
+use tantivy::query::{EnableScoring, Scorer};
+use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
+
+use super::query::TwoPhase;
 
 /// Fewest base candidates rescored.
 pub const MIN_DEPTH: usize = 200;
@@ -29,49 +31,84 @@ pub fn depth(end: usize) -> usize {
 /// The best `limit` documents after `offset` by base score plus bonuses.
 pub fn search(
     searcher: &Searcher,
-    base: &dyn Query,
-    bonuses: &[Box<dyn Query>],
+    two: &TwoPhase,
     limit: usize,
     offset: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let end = offset.saturating_add(limit);
-    let mut top = searcher.search(base, &TopDocs::with_limit(depth(end)).order_by_score())?;
-    if !bonuses.is_empty() && !top.is_empty() {
-        add_bonuses(searcher, bonuses, &mut top)?;
+    let mut top = searcher.search(two.base.as_ref(), &TopDocs::with_limit(depth(end)).order_by_score())?;
+    if !top.is_empty() && (two.most_boost > 0.0 || !two.bonuses.is_empty()) {
+        add_bonuses(searcher, two, &mut top)?;
         top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     }
     Ok(top.into_iter().skip(offset).take(limit).collect())
 }
 
-/// Adds to each candidate's score what each bonus query scores it (0 where it does not match).
-fn add_bonuses(
-    searcher: &Searcher,
-    bonuses: &[Box<dyn Query>],
-    candidates: &mut [(Score, DocAddress)],
-) -> tantivy::Result<()> {
+/// Adds the bonuses to each candidate's base score. Every scorer used here is a term or
+/// phrase scorer, whose `seek` skips through the postings (a `minimum_should_match` scorer
+/// would walk them doc by doc, which is why "most words" is counted here instead).
+fn add_bonuses(searcher: &Searcher, two: &TwoPhase, candidates: &mut [(Score, DocAddress)]) -> tantivy::Result<()> {
     let scoring = EnableScoring::enabled_from_searcher(searcher);
-    let weights = bonuses.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<Vec<_>>>()?;
+    let weights = two.bonuses.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<Vec<_>>>()?;
+    let matching = EnableScoring::disabled_from_searcher(searcher);
+    let word_weights = two
+        .word_terms
+        .iter()
+        .map(|terms| terms.iter().map(|q| q.weight(matching)).collect::<tantivy::Result<Vec<_>>>())
+        .collect::<tantivy::Result<Vec<_>>>()?;
     let mut by_segment: BTreeMap<u32, Vec<(DocId, usize)>> = BTreeMap::new();
     for (i, (_, address)) in candidates.iter().enumerate() {
         by_segment.entry(address.segment_ord).or_default().push((address.doc_id, i));
     }
+    let mut words_matched = vec![0usize; candidates.len()];
     for (segment, mut docs) in by_segment {
         docs.sort_unstable();
         let reader = searcher.segment_reader(segment);
+        if two.most_boost > 0.0 {
+            for terms in &word_weights {
+                let mut seen = vec![false; docs.len()];
+                for weight in terms {
+                    let mut scorer = weight.scorer(reader, 1.0)?;
+                    for_each_match(scorer.as_mut(), &docs, |j, _| seen[j] = true);
+                }
+                for (j, &(_, i)) in docs.iter().enumerate() {
+                    words_matched[i] += usize::from(seen[j]);
+                }
+            }
+        }
         for weight in &weights {
             let mut scorer = weight.scorer(reader, 1.0)?;
-            for &(doc, i) in &docs {
-                if scorer.doc() == TERMINATED {
-                    break;
-                }
-                if scorer.doc() < doc {
-                    scorer.seek(doc);
-                }
-                if scorer.doc() == doc {
-                    candidates[i].0 += scorer.score();
-                }
+            let mut extra = vec![0.0; docs.len()];
+            for_each_match(scorer.as_mut(), &docs, |j, score| extra[j] = score);
+            for (j, &(_, i)) in docs.iter().enumerate() {
+                candidates[i].0 += extra[j];
+            }
+        }
+    }
+    if two.most_boost > 0.0 {
+        for (candidate, matched) in candidates.iter_mut().zip(words_matched) {
+            if matched >= two.most {
+                // The base score is the sum of the words' scores, which is what the
+                // single-query form scores the most-words clause.
+                candidate.0 += two.most_boost * candidate.0;
             }
         }
     }
     Ok(())
+}
+
+/// Calls `found(j, score)` for each of the sorted `docs` (`(doc, _)` pairs) that `scorer`
+/// matches, seeking forward only.
+fn for_each_match(scorer: &mut dyn Scorer, docs: &[(DocId, usize)], mut found: impl FnMut(usize, Score)) {
+    for (j, &(doc, _)) in docs.iter().enumerate() {
+        if scorer.doc() == TERMINATED {
+            break;
+        }
+        if scorer.doc() < doc {
+            scorer.seek(doc);
+        }
+        if scorer.doc() == doc {
+            found(j, scorer.score());
+        }
+    }
 }

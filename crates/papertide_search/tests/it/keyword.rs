@@ -15,7 +15,7 @@ use papertide_search::keyword::{Filters, KeywordHit, KeywordIndex, KeywordQuery,
 mod lenient;
 mod writes;
 
-const CORPUS: &str = "/work/shared/data/arxiv/daily-arxiv-cs-2026-03_to_2026-07.jsonl.xz";
+const CORPUS: &str = "arxiv/daily-arxiv-cs-2026-03_to_2026-07.jsonl.xz";
 const XSS_ID: &str = "local:xss-test";
 
 struct Corpus {
@@ -27,7 +27,9 @@ struct Corpus {
 
 /// Reads the corpus file with the ingest crate's daily-listing parser.
 fn read_corpus() -> Vec<Paper> {
-    let path = std::env::var("PAPERTIDE_DAILY_CORPUS").map(PathBuf::from).unwrap_or_else(|_| CORPUS.into());
+    let path = std::env::var("PAPERTIDE_DAILY_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| crate::common::shared_data().join(CORPUS));
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut reader = BufReader::new(xz2::read::XzDecoder::new(file));
     let mut papers = Vec::new();
@@ -313,4 +315,44 @@ fn pages_follow_each_other() {
     let second = corpus().index.search(&q).unwrap();
     assert_eq!(&first[10..], &second[..]);
     assert!(first.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+/// Plain queries run in two phases (block-max WAND, then bonuses for the top candidates):
+/// the first page is the one the single combined query gives, with the same scores.
+#[test]
+fn two_phase_ranking_matches_the_combined_query() {
+    let two = &corpus().index;
+    assert!(two.tuning().two_phase);
+    let single = KeywordIndex::open(two.path().unwrap())
+        .unwrap()
+        .with_tuning(papertide_search::keyword::Tuning { two_phase: false, ..Default::default() });
+    let queries = [
+        "graph neural networks for molecules",
+        "kernelized attention with relative positional encoding",
+        "why does softmax collapse at the edge of numerical stability",
+        "diffusion",
+        "large language model reasoning benchmark",
+        "Yang Liu",
+        "reinforcement learning from human feedback reward hacking",
+    ];
+    for text in queries {
+        for offset in [0, 10] {
+            let q = KeywordQuery { offset, ..KeywordQuery::new(text, 10) };
+            let (a, b) = (two.search(&q).unwrap(), single.search(&q).unwrap());
+            assert_eq!(a.len(), b.len(), "{text}");
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x.score - y.score).abs() <= 1e-3 * y.score.abs().max(1.0), "{text}: {x:?} vs {y:?}");
+            }
+            // Ties may order differently; the sets of each score agree.
+            let ids = |hits: &[KeywordHit]| {
+                let mut v: Vec<(i64, String)> =
+                    hits.iter().map(|h| ((h.score * 1000.0).round() as i64, h.id.to_string())).collect();
+                v.sort();
+                v
+            };
+            if offset == 0 {
+                assert_eq!(ids(&a), ids(&b), "{text}");
+            }
+        }
+    }
 }

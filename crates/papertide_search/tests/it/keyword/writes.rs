@@ -78,3 +78,27 @@ fn an_index_with_another_schema_is_refused() {
     let err = KeywordIndex::open(dir.path()).unwrap_err();
     assert!(matches!(err, SearchError::KeywordSchemaMismatch { .. }), "{err}");
 }
+
+#[test]
+fn merging_keeps_documents_deletions_and_the_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = KeywordIndex::open(&dir.path().join("keyword")).unwrap();
+    let mut w = index.writer(20_000_000).unwrap();
+    for i in 0..5u64 {
+        w.upsert(i, &small(&format!("2401.0000{i}"), &format!("Merged widgets number {i}"))).unwrap();
+        w.commit(10 + i).unwrap();
+    }
+    w.delete(&"2401.00003".parse().unwrap());
+    w.commit(20).unwrap();
+    assert!(index.segment_count() > 1);
+    let before = index.segment_count();
+    assert_eq!(w.merge_all().unwrap(), before);
+    assert_eq!(index.segment_count(), 1);
+    assert_eq!(index.cursor().unwrap(), 20, "the commit cursor survives the merge");
+    assert_eq!(index.num_docs(), 4);
+    assert_eq!(ids(&index, "merged widgets ").len(), 4);
+    assert!(!ids(&index, "merged widgets ").contains(&"2401.00003".to_string()));
+    drop(w);
+    let reopened = KeywordIndex::open(&dir.path().join("keyword")).unwrap();
+    assert_eq!((reopened.segment_count(), reopened.cursor().unwrap(), reopened.num_docs()), (1, 20, 4));
+}
