@@ -158,7 +158,7 @@ async fn render(
                 a href={ (window_path(&window)) "?sort=" (value) } aria-current=[current.then_some("page")] { (label) }
             }
         }
-        (cards(&feed, &voted, &viewer, &here(&window, &params)))
+        (cards(&feed, &voted, &viewer, &here(&window, &params, home)))
         nav.pager aria-label="Days" {
             @if let Some(prev) = window.prev() { a rel="prev" href=(window_path(&prev)) { "← Previous" } } @else { span {} }
             @if let Some(cursor) = &feed.next_cursor {
@@ -201,14 +201,15 @@ fn query_sort_is(params: &FeedParams, value: &str) -> bool {
 }
 
 /// The path of this feed page (window, sort, category, cursor), where votes cast on it return.
-fn here(window: &FeedWindow, params: &FeedParams) -> String {
+fn here(window: &FeedWindow, params: &FeedParams, home: bool) -> String {
+    let path = if home { "/".to_string() } else { window_path(window) };
     let pairs: Vec<(&str, &str)> = [("sort", &params.sort), ("category", &params.category), ("cursor", &params.cursor)]
         .into_iter()
         .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
         .collect();
     match serde_urlencoded::to_string(&pairs) {
-        Ok(q) if !q.is_empty() => format!("{}?{q}", window_path(window)),
-        _ => window_path(window),
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path,
     }
 }
 
