@@ -189,6 +189,21 @@ fn query_latency(embedder: &MiniLmEmbedder, texts: &[&str], n: usize) -> anyhow:
     for q in queries.iter().take(10) {
         embedder.embed(&[q.as_str()])?;
     }
+    // QUERY_BATCH=B: embed the queries B at a time instead (throughput per query).
+    if let Ok(b) = std::env::var("QUERY_BATCH").map(|b| b.parse::<usize>().unwrap_or(1).max(1)) {
+        let refs: Vec<&str> = queries.iter().map(String::as_str).collect();
+        let start = Instant::now();
+        for chunk in refs.chunks(b) {
+            embedder.embed(chunk)?;
+        }
+        let s = start.elapsed().as_secs_f64();
+        println!(
+            "candle  {n} queries in batches of {b}: {:.2} ms per query, {:.0} queries/s",
+            s * 1e3 / n as f64,
+            n as f64 / s
+        );
+        return Ok(());
+    }
     let mut times = Vec::with_capacity(n);
     let mut tokens = 0;
     for q in &queries {

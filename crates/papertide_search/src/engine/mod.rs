@@ -11,6 +11,7 @@
 //! Without the model, search still works in keyword mode and [`SearchResponse::notice`] says
 //! how to install it.
 
+pub mod batcher;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -117,14 +118,14 @@ pub struct SearchEngine {
     model_problem: Option<String>,
     model_name: String,
     fusion: Fusion,
-    /// A one-thread pool for query embeddings: a query is a few tokens, and splitting its
-    /// tiny matmuls across threads costs more than it saves (measured in docs/SEARCH.md).
-    /// Bulk embedding keeps the global pool. `None` if the pool could not be built.
-    query_pool: Option<rayon::ThreadPool>,
+    /// Embeds search queries, one worker per core, batching queries that arrive together
+    /// ([`batcher`]). Bulk embedding uses the embedder directly, on all threads.
+    queries: Option<batcher::QueryBatcher>,
 }
 
-fn query_pool() -> Option<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "query-embed".into()).build().ok()
+fn query_batcher(embedder: &Option<Arc<dyn Embedder>>) -> Option<batcher::QueryBatcher> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    embedder.as_ref().map(|e| batcher::QueryBatcher::start(e.clone(), workers))
 }
 
 impl std::fmt::Debug for SearchEngine {
@@ -172,11 +173,11 @@ impl SearchEngine {
             keyword,
             vectors: RwLock::new(vectors),
             vector_path: Some(path),
-            embedder,
             model_problem,
             model_name: MODEL_NAME.to_string(),
             fusion: options.fusion,
-            query_pool: query_pool(),
+            queries: query_batcher(&embedder),
+            embedder,
         })
     }
 
@@ -192,10 +193,10 @@ impl SearchEngine {
             vectors: RwLock::new(AutoIndex::new(DIM)?),
             vector_path: None,
             model_problem: embedder.is_none().then(|| "no embedding model loaded".to_string()),
+            queries: query_batcher(&embedder),
             embedder,
             model_name: MODEL_NAME.to_string(),
             fusion,
-            query_pool: query_pool(),
         })
     }
 
@@ -279,21 +280,15 @@ impl SearchEngine {
         n: usize,
     ) -> Result<Vec<(u64, f32)>, SearchError> {
         let q = KeywordQuery { text: text.to_string(), filters: filters.clone(), limit: n, offset: 0, typing };
-        Ok(self.keyword.search(&q)?.into_iter().map(|h| (h.key, h.score)).collect())
+        self.keyword.search_keys(&q)
     }
 
     fn semantic_ranking(&self, text: &str, filters: &Filters, n: usize) -> Result<Vec<(u64, f32)>, SearchError> {
-        let Some(embedder) = &self.embedder else { return Ok(Vec::new()) };
+        let Some(queries) = &self.queries else { return Ok(Vec::new()) };
         if text.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let embed = || embedder.embed(&[text]);
-        let query = match &self.query_pool {
-            Some(pool) => pool.install(embed),
-            None => embed(),
-        }
-        .map_err(|e| SearchError::Embed(e.to_string()))?;
-        let Some(query) = query.into_iter().next() else { return Ok(Vec::new()) };
+        let query = queries.embed(text).map_err(|e| SearchError::Embed(e.to_string()))?;
         self.nearest(&query, filters, n, None)
     }
 
@@ -349,9 +344,8 @@ impl SearchEngine {
             }
         };
         let depth = limit.max(FUSION_DEPTH);
-        let keyword = |n: usize| -> Result<Vec<(u64, f32)>, SearchError> {
-            Ok(self.keyword.more_like_this(id, n, filters)?.into_iter().map(|h| (h.key, h.score)).collect())
-        };
+        let keyword =
+            |n: usize| -> Result<Vec<(u64, f32)>, SearchError> { self.keyword.more_like_this_keys(id, n, filters) };
         let ranked = match (mode, &vector) {
             (Mode::Semantic, Some(v)) => self.nearest(v, filters, limit, Some(key))?,
             (Mode::Hybrid, Some(v)) => {

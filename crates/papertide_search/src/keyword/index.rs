@@ -141,12 +141,30 @@ impl KeywordIndex {
     /// the result is that paper alone (score 1, filters ignored). Empty or all-punctuation text
     /// matches nothing. Never fails because of what the user typed.
     pub fn search(&self, query: &KeywordQuery) -> Result<Vec<KeywordHit>, SearchError> {
+        let (searcher, top) = self.ranked(query)?;
+        self.resolve(&searcher, top)
+    }
+
+    /// [`KeywordIndex::search`] returning `(key, score)` pairs only: no paper id is read from
+    /// the index (its dictionary blocks are compressed, so reading a hundred ids costs more
+    /// than the search itself). What the search engine uses.
+    pub fn search_keys(&self, query: &KeywordQuery) -> Result<Vec<(u64, Score)>, SearchError> {
+        let (searcher, top) = self.ranked(query)?;
+        keys(&searcher, top)
+    }
+
+    /// The best documents for `query`, with the searcher they come from.
+    fn ranked(&self, query: &KeywordQuery) -> Result<(Searcher, Vec<(Score, DocAddress)>), SearchError> {
+        let searcher = self.reader.searcher();
         let end = query.offset.saturating_add(query.limit).min(MAX_RESULTS);
         if end <= query.offset {
-            return Ok(Vec::new());
+            return Ok((searcher, Vec::new()));
         }
-        if let Some(hit) = self.lookup_id(&query.text)? {
-            return Ok(if query.offset == 0 { vec![hit] } else { Vec::new() });
+        if let Ok(id) = query.text.trim().parse::<PaperId>() {
+            if let Some(address) = self.find(&searcher, &id)? {
+                let hit = if query.offset == 0 { vec![(1.0, address)] } else { Vec::new() };
+                return Ok((searcher, hit));
+            }
         }
         let (two_phase, built) = {
             let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -156,13 +174,16 @@ impl KeywordIndex {
                 None => (None, build(&parsed, &query.filters, &self.fields, &self.tuning, &mut analyzers)),
             }
         };
-        let searcher = self.reader.searcher();
-        if let Some(two) = two_phase {
-            let top = rescore::search(&searcher, &two, end - query.offset, query.offset).map_err(err("search"))?;
-            return self.resolve(&searcher, top);
-        }
-        let Some(built) = built else { return Ok(Vec::new()) };
-        self.top(&searcher, built.as_ref(), end - query.offset, query.offset)
+        let (limit, offset) = (end - query.offset, query.offset);
+        let top = match (two_phase, built) {
+            (Some(two), _) => rescore::search(&searcher, &two, limit, offset).map_err(err("search"))?,
+            (None, Some(built)) => {
+                let collector = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+                searcher.search(built.as_ref(), &collector).map_err(err("search"))?
+            }
+            (None, None) => Vec::new(),
+        };
+        Ok((searcher, top))
     }
 
     /// Papers that share the most distinctive words of `id`'s title, abstract and authors
@@ -174,8 +195,30 @@ impl KeywordIndex {
         limit: usize,
         filters: &Filters,
     ) -> Result<Vec<KeywordHit>, SearchError> {
+        let (searcher, top) = self.like_ranked(id, limit, filters)?;
+        self.resolve(&searcher, top)
+    }
+
+    /// [`KeywordIndex::more_like_this`] as `(key, score)` pairs (no ids read; see
+    /// [`KeywordIndex::search_keys`]).
+    pub fn more_like_this_keys(
+        &self,
+        id: &PaperId,
+        limit: usize,
+        filters: &Filters,
+    ) -> Result<Vec<(u64, Score)>, SearchError> {
+        let (searcher, top) = self.like_ranked(id, limit, filters)?;
+        keys(&searcher, top)
+    }
+
+    fn like_ranked(
+        &self,
+        id: &PaperId,
+        limit: usize,
+        filters: &Filters,
+    ) -> Result<(Searcher, Vec<(Score, DocAddress)>), SearchError> {
         let searcher = self.reader.searcher();
-        let Some(address) = self.find(&searcher, id)? else { return Ok(Vec::new()) };
+        let Some(address) = self.find(&searcher, id)?.filter(|_| limit > 0) else { return Ok((searcher, Vec::new())) };
         let like = MoreLikeThisQuery::builder()
             .with_min_doc_frequency(1)
             .with_max_doc_frequency(u64::MAX)
@@ -192,7 +235,9 @@ impl KeywordIndex {
             let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             clauses.extend(filter_clauses(&self.fields, filters, &mut analyzers));
         }
-        self.top(&searcher, &BooleanQuery::new(clauses), limit.min(MAX_RESULTS), 0)
+        let collector = TopDocs::with_limit(limit.clamp(1, MAX_RESULTS)).order_by_score();
+        let top = searcher.search(&BooleanQuery::new(clauses), &collector).map_err(err("search"))?;
+        Ok((searcher, top))
     }
 
     /// The paper an id or URL names, if it is indexed: `2401.01234`, `arXiv:2401.01234v2`,
@@ -226,18 +271,6 @@ impl KeywordIndex {
         Ok(top.first().map(|&(_, address)| address))
     }
 
-    fn top(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<KeywordHit>, SearchError> {
-        let collector = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-        let top = searcher.search(query, &collector).map_err(err("search"))?;
-        self.resolve(searcher, top)
-    }
-
     /// Turns addresses into hits through the `key` and `id` fast fields.
     fn resolve(&self, searcher: &Searcher, docs: Vec<(Score, DocAddress)>) -> Result<Vec<KeywordHit>, SearchError> {
         let mut columns: HashMap<u32, (Column<u64>, StrColumn)> = HashMap::new();
@@ -264,6 +297,25 @@ impl KeywordIndex {
         }
         Ok(hits)
     }
+}
+
+/// The `key` fast field of each document, in order.
+fn keys(searcher: &Searcher, docs: Vec<(Score, DocAddress)>) -> Result<Vec<(u64, Score)>, SearchError> {
+    let mut columns: HashMap<u32, Column<u64>> = HashMap::new();
+    let mut out = Vec::with_capacity(docs.len());
+    for (score, address) in docs {
+        let keys = match columns.entry(address.segment_ord) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(
+                searcher.segment_reader(address.segment_ord).fast_fields().u64(names::KEY).map_err(err("read key"))?,
+            ),
+        };
+        match keys.first(address.doc_id) {
+            Some(key) => out.push((key, score)),
+            None => tracing::warn!(?address, "keyword hit without a key; skipped"),
+        }
+    }
+    Ok(out)
 }
 
 /// The `key` and `id` fast-field columns of one segment.
