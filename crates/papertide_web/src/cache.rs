@@ -7,6 +7,10 @@
 //! bumped by every successful form post of this process) is the one it was stored under. So
 //! a user sees their own upvote or comment at once, and a change made elsewhere (another
 //! replica, the CLI, the harvester) shows within the time to live.
+//!
+//! When an entry outlives its time to live, the first request to look it up recomputes it
+//! ([`Lookup::Miss`]) while the others keep getting the old value ([`Lookup::Stale`]) until the
+//! new one is stored: no stampede of identical queries every few seconds on a busy page.
 
 use std::collections::HashMap;
 
@@ -24,7 +28,23 @@ struct Entry<V> {
     at: Instant,
     generation: u64,
     value: V,
+    /// Since when a request has been recomputing this expired entry.
+    refreshing: Option<Instant>,
 }
+
+/// What [`TtlCache::lookup`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// A value within its time to live.
+    Fresh(V),
+    /// An expired value that another request is recomputing: use it meanwhile.
+    Stale(V),
+    /// Nothing usable: compute the value and [`TtlCache::put`] it.
+    Miss,
+}
+
+/// How long a recomputation may take before another request tries instead.
+const REFRESH_GRACE: Duration = Duration::from_secs(10);
 
 /// A map whose entries expire after `ttl` or when the write generation moves on.
 pub struct TtlCache<K, V> {
@@ -45,6 +65,24 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         entries.get(key).filter(|e| e.generation == generation && e.at.elapsed() < self.ttl).map(|e| e.value.clone())
     }
 
+    /// Like [`TtlCache::get`], but an expired value of the same generation is handed out as
+    /// [`Lookup::Stale`] while one caller (the first to see it expired, who gets
+    /// [`Lookup::Miss`]) recomputes it.
+    pub fn lookup(&self, key: &K, generation: u64) -> Lookup<V> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(entry) = entries.get_mut(key).filter(|e| e.generation == generation) else { return Lookup::Miss };
+        if entry.at.elapsed() < self.ttl {
+            return Lookup::Fresh(entry.value.clone());
+        }
+        match entry.refreshing {
+            Some(since) if since.elapsed() < REFRESH_GRACE => Lookup::Stale(entry.value.clone()),
+            _ => {
+                entry.refreshing = Some(Instant::now());
+                Lookup::Miss
+            }
+        }
+    }
+
     /// Stores `value` for `key` under `generation`.
     pub fn put(&self, key: K, generation: u64, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
@@ -55,7 +93,7 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
                 entries.clear();
             }
         }
-        entries.insert(key, Entry { at: Instant::now(), generation, value });
+        entries.insert(key, Entry { at: Instant::now(), generation, value, refreshing: None });
     }
 
     /// Number of entries (fresh or not).
@@ -93,6 +131,20 @@ mod tests {
         assert_eq!(cache.get(&"a", 2), None, "a write since makes it stale");
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get(&"a", 1), None, "older than the time to live");
+    }
+
+    #[test]
+    fn one_caller_refreshes_an_expired_entry_while_others_get_the_old_value() {
+        let cache = TtlCache::new(Duration::from_millis(20), 10);
+        cache.put("feed", 3, 1);
+        assert_eq!(cache.lookup(&"feed", 3), Lookup::Fresh(1));
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(cache.lookup(&"feed", 3), Lookup::Miss, "the first caller recomputes");
+        assert_eq!(cache.lookup(&"feed", 3), Lookup::Stale(1), "the others wait on nothing");
+        assert_eq!(cache.lookup(&"feed", 4), Lookup::Miss, "after a write, never the old value");
+        cache.put("feed", 3, 2);
+        assert_eq!(cache.lookup(&"feed", 3), Lookup::Fresh(2));
+        assert_eq!(cache.lookup(&"other", 3), Lookup::Miss);
     }
 
     #[test]

@@ -63,8 +63,9 @@ pub struct Caches {
     pub feed: TtlCache<String, Arc<papertide_core::FeedPage>>,
     /// The latest feed day up to a date, for `/` (5 seconds, and until the next write).
     pub latest_day: TtlCache<chrono::NaiveDate, Option<chrono::NaiveDate>>,
-    /// Search results by request (60 seconds; new papers reach the index within that).
-    pub search: TtlCache<String, Arc<papertide_search::engine::SearchResponse>>,
+    /// Search results with their highlighting, by request (60 seconds; new papers reach the
+    /// index within that).
+    pub search: TtlCache<String, Arc<crate::pages::search::Answer>>,
 }
 
 impl Default for Caches {

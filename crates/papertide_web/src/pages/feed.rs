@@ -11,6 +11,7 @@ use maud::{html, Markup};
 use papertide_core::{FeedCursor, FeedItem, FeedPage, FeedQuery, FeedSort, FeedWindow};
 use serde::Deserialize;
 
+use crate::cache::Lookup;
 use crate::error::AppError;
 use crate::layout::{self, page, Shell};
 use crate::session::Viewer;
@@ -34,9 +35,9 @@ pub struct FeedParams {
 pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedParams>) -> Result<Response, AppError> {
     let today = Utc::now().date_naive();
     let generation = state.generation();
-    let latest = match state.caches().latest_day.get(&today, generation) {
-        Some(latest) => latest,
-        None => {
+    let latest = match state.caches().latest_day.lookup(&today, generation) {
+        Lookup::Fresh(latest) | Lookup::Stale(latest) => latest,
+        Lookup::Miss => {
             let store = state.store().clone();
             // The latest day up to today that has papers (before tomorrow), else today.
             let tomorrow = today.succ_opt().unwrap_or(today);
@@ -174,7 +175,7 @@ async fn render(
 pub async fn cached_feed(state: &AppState, query: FeedQuery) -> Result<Arc<FeedPage>, AppError> {
     let key = feed_key(&query);
     let generation = state.generation();
-    if let Some(page) = state.caches().feed.get(&key, generation) {
+    if let Lookup::Fresh(page) | Lookup::Stale(page) = state.caches().feed.lookup(&key, generation) {
         return Ok(page);
     }
     let store = state.store().clone();

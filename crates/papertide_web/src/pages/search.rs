@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use papertide_search::engine::{Mode, SearchRequest, SearchResponse};
-use papertide_search::keyword::{Filters, Highlighter};
+use papertide_search::keyword::{Filters, Highlighted, Highlighter};
 use serde::Deserialize;
 
+use crate::cache::Lookup;
 use crate::error::AppError;
 use crate::layout::{self, page, Shell};
 use crate::session::Viewer;
@@ -100,7 +101,7 @@ pub async fn search_page(
     let request = params.request(size)?;
     let response = if params.q.trim().is_empty() { None } else { Some(cached_search(&state, &request).await?) };
     // A query that is exactly one paper's id or URL opens that paper.
-    if let Some(r) = &response {
+    if let Some(r) = response.as_deref().map(|a| &a.response) {
         if r.hits.len() == 1
             && params.q.trim().parse::<papertide_core::PaperId>().is_ok_and(|id| id == r.hits[0].paper.id)
         {
@@ -113,22 +114,44 @@ pub async fn search_page(
     Ok(page(&shell, body(&params, &request, response.as_deref(), size)).into_response())
 }
 
-/// The engine's answer to `request`, from the search cache when fresh (60 s: a repeated
-/// query, or a reload, costs no query embedding or index work).
-pub async fn cached_search(state: &AppState, request: &SearchRequest) -> Result<Arc<SearchResponse>, AppError> {
+/// A search answer with its hits' highlighted title and abstract (the same for every viewer,
+/// and most of a results page's CPU time: every word of twenty abstracts is stemmed).
+#[derive(Debug)]
+pub struct Answer {
+    /// The engine's response.
+    pub response: SearchResponse,
+    /// Per hit, in order: escaped HTML with the query's words marked.
+    pub highlighted: Vec<Highlighted>,
+}
+
+/// The answer to `request`, from the search cache when fresh (60 s: a repeated query, or a
+/// reload, costs no query embedding, index work or highlighting).
+pub async fn cached_search(state: &AppState, request: &SearchRequest) -> Result<Arc<Answer>, AppError> {
     // The request's Debug form names every field, so it is a complete key.
     let key = format!("{request:?}");
-    if let Some(response) = state.caches().search.get(&key, 0) {
-        return Ok(response);
+    if let Lookup::Fresh(answer) | Lookup::Stale(answer) = state.caches().search.lookup(&key, 0) {
+        return Ok(answer);
     }
     let engine = state.search().clone();
     let req = request.clone();
-    let response = Arc::new(state.blocking(move || engine.search(&req)).await?);
-    state.caches().search.put(key, 0, response.clone());
-    Ok(response)
+    let answer = state
+        .blocking(move || -> Result<Answer, AppError> {
+            let response = engine.search(&req)?;
+            let highlighter = Highlighter::new(&req.text);
+            let highlighted = response
+                .hits
+                .iter()
+                .map(|h| highlighter.highlight_paper(&h.paper.title, &h.paper.abstract_text))
+                .collect();
+            Ok(Answer { response, highlighted })
+        })
+        .await?;
+    let answer = Arc::new(answer);
+    state.caches().search.put(key, 0, answer.clone());
+    Ok(answer)
 }
 
-fn body(params: &SearchParams, request: &SearchRequest, response: Option<&SearchResponse>, size: usize) -> Markup {
+fn body(params: &SearchParams, request: &SearchRequest, answer: Option<&Answer>, size: usize) -> Markup {
     let page_no = request.offset / size.max(1) + 1;
     let mode = request.mode;
     html! {
@@ -148,15 +171,16 @@ fn body(params: &SearchParams, request: &SearchRequest, response: Option<&Search
             div { label for="until" { "To" } input #until type="date" name="until" value=(params.until.as_deref().unwrap_or("")); }
             div { button type="submit" { "Search" } }
         }
-        @match response {
+        @match answer {
             None => p.muted { "Type words, a question (\"why does softmax collapse in low precision\"), a \"quoted phrase\", or an arXiv id." }
-            Some(r) => {
+            Some(a) => {
+                @let r = &a.response;
                 @if let Some(notice) = &r.notice { p.notice role="status" { (notice) } }
                 @if r.hits.is_empty() {
                     p { "No papers match. Try fewer words, another mode, or fewer filters." }
                 } @else {
                     p.muted { "Results " (request.offset + 1) "–" (request.offset + r.hits.len()) " · " (format!("{:?}", r.mode).to_lowercase()) " search" }
-                    (hits(&params.q, r))
+                    (hits(a))
                     nav.pager aria-label="Pages" {
                         @if page_no > 1 { a rel="prev" href=(params.link(page_no - 1)) { "← Previous" } } @else { span {} }
                         @if r.hits.len() == size && page_no < MAX_PAGE { a rel="next" href=(params.link(page_no + 1)) { "Next →" } }
@@ -167,13 +191,11 @@ fn body(params: &SearchParams, request: &SearchRequest, response: Option<&Search
     }
 }
 
-fn hits(query: &str, r: &SearchResponse) -> Markup {
-    let highlighter = Highlighter::new(query);
+fn hits(a: &Answer) -> Markup {
     html! {
         ol.cards {
-            @for hit in &r.hits {
+            @for (hit, h) in a.response.hits.iter().zip(&a.highlighted) {
                 @let p = &hit.paper;
-                @let h = highlighter.highlight_paper(&p.title, &p.abstract_text);
                 li.card {
                     div.body {
                         h2.tex { a href=(layout::paper_path(p)) { (layout::trusted(&h.title_html)) } }
