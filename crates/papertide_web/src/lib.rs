@@ -9,11 +9,13 @@
 //!   one error type, with its code/status/message table.
 //! - [`metrics`]: `/metrics` in the Prometheus text format; [`assets`]: CSS, JS and the
 //!   vendored KaTeX compiled into the binary.
+//! - [`api`]: the JSON API (Hugging Face Hub compatible paper endpoints first).
 //! - [`cache`]: short-lived caches of feed pages, search results and similar papers.
 //! - [`markdown`]: the safe Markdown subset of comments, and the `/papers/ID.md` export.
 //!
 //! Handlers stay thin: typed parameters → store / search (on a blocking thread) → view.
 
+pub mod api;
 pub mod assets;
 pub mod cache;
 pub mod error;
@@ -54,6 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
         .route("/comments/{id}", post(pages::paper::comment_action))
+        .route("/api/daily_papers", get(api::hf::daily_papers))
+        .route("/api/papers/search", get(api::hf::search))
+        .route("/api/papers/{*id}", get(api::hf::paper))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/assets/{*path}", get(assets::serve))

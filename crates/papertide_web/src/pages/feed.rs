@@ -33,6 +33,12 @@ pub struct FeedParams {
 
 /// `GET /`: today's feed, or the most recent day that has papers.
 pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedParams>) -> Result<Response, AppError> {
+    let day = latest_day(&state).await?;
+    render(state, viewer, params, FeedWindow::Day(day), true).await
+}
+
+/// Today, or the most recent day up to today that has papers on the feed.
+pub async fn latest_day(state: &AppState) -> Result<chrono::NaiveDate, AppError> {
     let today = Utc::now().date_naive();
     let generation = state.generation();
     let latest = match state.caches().latest_day.lookup(&today, generation) {
@@ -46,7 +52,7 @@ pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedPar
             latest
         }
     };
-    render(state, viewer, params, FeedWindow::Day(latest.filter(|d| *d <= today).unwrap_or(today)), true).await
+    Ok(latest.filter(|d| *d <= today).unwrap_or(today))
 }
 
 /// `GET /papers/date/{day}`.

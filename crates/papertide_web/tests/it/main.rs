@@ -3,6 +3,7 @@
 //! jar, CSRF tokens taken from the rendered forms, and a local arXiv API server for
 //! submissions.
 
+mod api;
 mod app;
 mod arxiv;
 mod pages;

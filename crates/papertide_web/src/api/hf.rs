@@ -1,0 +1,315 @@
+//! Hugging Face Hub compatible paper endpoints, in the shapes `huggingface_hub`'s `PaperInfo`
+//! parses (see its `hf_api.py`: `list_daily_papers`, `list_papers`, `paper_info`; `read_paper`
+//! is `/papers/{id}.md`, served by [`crate::pages::paper`]).
+//!
+//! - `GET /api/daily_papers?date=|week=|month=&submitter=&sort=publishedAt|trending&p=&limit=`:
+//!   one page (`p` from 0, `limit` default 50, at most 100) of the feed of that window (default:
+//!   the latest day with papers), as items `{paper: {…}, publishedAt, title, summary, upvotes,
+//!   numComments, submittedBy}`. No `sort` ranks by upvotes; `publishedAt` is newest first.
+//! - `GET /api/papers/search?q=&limit=`: hybrid search, items `{paper: {…}, title, summary, …}`.
+//! - `GET /api/papers/{id}`: one paper, flat (`{id, authors, publishedAt, title, summary,
+//!   upvotes, numComments, discussionId, submittedOnDailyAt, submittedOnDailyBy}`); 400 for a
+//!   malformed id, 404 for an unknown one (with the Hub's `X-Error-Code: EntryNotFound`).
+//!
+//! Times are written as the Hub writes them (`2026-03-05T00:00:00.000Z`), which is the only
+//! format the client parses.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use papertide_core::{Community, FeedItem, FeedQuery, FeedSort, FeedWindow, Paper, PaperId, UserName};
+use papertide_search::engine::{Mode, SearchRequest};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiQuery};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Items per page of `/api/daily_papers` when `limit` is not given (as on the Hub).
+pub const DEFAULT_LIMIT: usize = 50;
+/// Most items per page.
+pub const MAX_LIMIT: usize = 100;
+/// Most pages one may skip to with `p`.
+pub const MAX_PAGE: usize = 100;
+
+/// A time as the Hub writes it.
+fn hub_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// A paper author.
+#[derive(Debug, Serialize)]
+pub struct HubAuthor {
+    /// The name as printed on the paper.
+    pub name: String,
+    /// Always false: papertide hides no author.
+    pub hidden: bool,
+}
+
+/// A user, as the Hub describes submitters.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubUser {
+    /// The user name.
+    pub user: String,
+    /// Display name (the user name: papertide keeps no other).
+    pub fullname: String,
+    /// No avatars here: empty.
+    pub avatar_url: String,
+    /// `user`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+impl HubUser {
+    fn named(name: &str) -> HubUser {
+        HubUser { user: name.to_string(), fullname: name.to_string(), avatar_url: String::new(), kind: "user" }
+    }
+}
+
+/// A paper object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubPaper {
+    /// The arXiv id (or papertide's id for other papers).
+    pub id: String,
+    /// Authors in order.
+    pub authors: Vec<HubAuthor>,
+    /// First publication (version 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Abstract.
+    pub summary: String,
+    /// Upvotes on this site.
+    pub upvotes: i64,
+    /// Visible comments on this site.
+    pub num_comments: i64,
+    /// The id of its comment thread (the paper id: one thread per paper).
+    pub discussion_id: String,
+    /// When it was first put on the daily feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_at: Option<String>,
+    /// Who put it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_by: Option<HubUser>,
+    /// Code repository, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github_repo: Option<String>,
+}
+
+impl HubPaper {
+    fn new(p: &Paper, c: &Community) -> HubPaper {
+        HubPaper {
+            id: p.id.to_string(),
+            authors: p.authors.iter().map(|a| HubAuthor { name: a.clone(), hidden: false }).collect(),
+            published_at: p.published.map(hub_time),
+            title: p.title.clone(),
+            summary: p.abstract_text.clone(),
+            upvotes: c.upvotes,
+            num_comments: c.comment_count,
+            discussion_id: p.id.to_string(),
+            submitted_on_daily_at: c.submitted_at.map(hub_time),
+            submitted_on_daily_by: c.submitted_by.as_deref().map(HubUser::named),
+            github_repo: p.links.code.clone(),
+        }
+    }
+}
+
+/// An item of a list: the paper, and its feed facts at the top level (as the Hub lists them).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubItem {
+    /// The paper.
+    pub paper: HubPaper,
+    /// On `/api/daily_papers`: when it was submitted to this feed day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Abstract.
+    pub summary: String,
+    /// Upvotes.
+    pub upvotes: i64,
+    /// Visible comments.
+    pub num_comments: i64,
+    /// On `/api/daily_papers`: who submitted it (absent when an admin featured it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<HubUser>,
+    /// Elsewhere: when it was first put on a daily feed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_at: Option<String>,
+    /// Elsewhere: who put it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_on_daily_by: Option<HubUser>,
+}
+
+impl HubItem {
+    fn daily(item: &FeedItem) -> HubItem {
+        let community = Community {
+            submitted_at: Some(item.submitted_at),
+            submitted_by: item.submitted_by.as_ref().map(|u| u.to_string()),
+            upvotes: item.upvotes,
+            comment_count: item.comment_count,
+        };
+        let paper = HubPaper::new(&item.paper, &community);
+        HubItem {
+            published_at: Some(hub_time(item.submitted_at)),
+            title: paper.title.clone(),
+            summary: paper.summary.clone(),
+            upvotes: item.upvotes,
+            num_comments: item.comment_count,
+            submitted_by: item.submitted_by.as_ref().map(|u| HubUser::named(&u.to_string())),
+            submitted_on_daily_at: None,
+            submitted_on_daily_by: None,
+            paper,
+        }
+    }
+
+    fn found(p: &Paper, c: &Community) -> HubItem {
+        let paper = HubPaper::new(p, c);
+        HubItem {
+            published_at: None,
+            title: paper.title.clone(),
+            summary: paper.summary.clone(),
+            upvotes: c.upvotes,
+            num_comments: c.comment_count,
+            submitted_by: None,
+            submitted_on_daily_at: paper.submitted_on_daily_at.clone(),
+            submitted_on_daily_by: c.submitted_by.as_deref().map(HubUser::named),
+            paper,
+        }
+    }
+}
+
+/// Query parameters of `/api/daily_papers`.
+#[derive(Debug, Default, Deserialize)]
+pub struct DailyParams {
+    /// A day, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// An ISO week, `YYYY-Www`.
+    pub week: Option<String>,
+    /// A month, `YYYY-MM`.
+    pub month: Option<String>,
+    /// Only papers submitted by this user.
+    pub submitter: Option<String>,
+    /// `publishedAt` (newest first) or `trending`; absent: most upvoted first.
+    pub sort: Option<String>,
+    /// Page number from 0.
+    pub p: Option<usize>,
+    /// Items per page (default 50, at most 100).
+    pub limit: Option<usize>,
+}
+
+fn window(value: &str, field: &str, ok: fn(&FeedWindow) -> bool, expected: &str) -> Result<FeedWindow, AppError> {
+    match value.trim().parse::<FeedWindow>() {
+        Ok(w) if ok(&w) => Ok(w),
+        _ => Err(AppError::bad_request(format!("`{field}` must be {expected}, not `{value}`"))),
+    }
+}
+
+/// `GET /api/daily_papers`.
+pub async fn daily_papers(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<DailyParams>,
+) -> Result<Json<Vec<HubItem>>, ApiError> {
+    let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let window = match (present(&params.date), present(&params.week), present(&params.month)) {
+        (Some(d), None, None) => window(&d, "date", |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?,
+        (None, Some(w), None) => window(&w, "week", |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?,
+        (None, None, Some(m)) => window(&m, "month", |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?,
+        (None, None, None) => FeedWindow::Day(crate::pages::feed::latest_day(&state).await?),
+        _ => return Err(AppError::bad_request("give at most one of `date`, `week` and `month`").into()),
+    };
+    let sort = match present(&params.sort).as_deref() {
+        None => FeedSort::Upvotes,
+        Some("publishedAt") => FeedSort::Newest,
+        Some("trending") => FeedSort::Trending,
+        Some(other) => {
+            return Err(AppError::bad_request(format!("`sort` must be publishedAt or trending, not `{other}`")).into())
+        }
+    };
+    let submitter = match present(&params.submitter) {
+        None => None,
+        Some(name) => Some(
+            name.parse::<UserName>()
+                .map_err(|e| AppError::bad_request(format!("`submitter` is not a user name: {e}")))?,
+        ),
+    };
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")).into());
+    }
+    let page = params.p.unwrap_or(0);
+    if page > MAX_PAGE {
+        return Err(AppError::bad_request(format!("`p` must be at most {MAX_PAGE}, not {page}")).into());
+    }
+    let store = state.store().clone();
+    let items = state
+        .blocking(move || -> Result<Vec<FeedItem>, AppError> {
+            // Pages are walked with the feed's cursors (stable under concurrent votes).
+            let mut query = FeedQuery { sort, window, category: None, submitter, cursor: None, limit };
+            let now = Utc::now();
+            for _ in 0..page {
+                let skipped = store.feed(&query, now)?;
+                match skipped.next_cursor {
+                    Some(cursor) => query.cursor = Some(cursor),
+                    None => return Ok(Vec::new()),
+                }
+            }
+            Ok(store.feed(&query, now)?.items)
+        })
+        .await?;
+    Ok(Json(items.iter().map(HubItem::daily).collect()))
+}
+
+/// Query parameters of `/api/papers/search`.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    /// The query.
+    #[serde(default)]
+    pub q: String,
+    /// Most hits (default 20, at most 100).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/papers/search`: hybrid search (keyword alone when the model is not installed).
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<Vec<HubItem>>, ApiError> {
+    let limit = params.limit.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")).into());
+    }
+    if params.q.trim().is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let request = SearchRequest { text: params.q.clone(), mode: Mode::Hybrid, limit, ..Default::default() };
+    let answer = crate::pages::search::cached_search(&state, &request).await?;
+    let store = state.store().clone();
+    let papers: Vec<Paper> = answer.response.hits.iter().map(|h| h.paper.clone()).collect();
+    let items = state
+        .blocking(move || -> Result<Vec<HubItem>, AppError> {
+            papers.iter().map(|p| Ok(HubItem::found(p, &store.community(&p.id)?))).collect()
+        })
+        .await?;
+    Ok(Json(items))
+}
+
+/// `GET /api/papers/{id}`.
+pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<HubPaper>, ApiError> {
+    let id: PaperId = raw
+        .trim()
+        .parse()
+        .map_err(|e| AppError::bad_request(format!("`{raw}` is not a paper id (like 2401.01234): {e}")))?;
+    let store = state.store().clone();
+    let found = state
+        .blocking(move || -> Result<Option<HubPaper>, AppError> {
+            let Some(paper) = store.paper(&id)? else { return Ok(None) };
+            Ok(Some(HubPaper::new(&paper, &store.community(&id)?)))
+        })
+        .await?;
+    found.map(Json).ok_or_else(|| AppError::not_found(format!("paper {raw}")).into())
+}
