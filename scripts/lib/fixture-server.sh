@@ -1,4 +1,4 @@
-# Sourced by scripts/e2e and scripts/hf-conformance: builds the binary, imports a small real
+# Sourced by scripts/e2e and scripts/api-conformance: builds the binary, imports a small real
 # fixture from ../shared/data into a fresh temporary data directory and serves it on a free
 # local port with the cs papers auto-featured on their listing days.
 #

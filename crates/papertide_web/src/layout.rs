@@ -73,6 +73,8 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                 main #main { (body) }
                 footer.site {
                     "papertide: a self-hosted research-paper feed and search. "
+                    a href="/api/docs" { "API" }
+                    " · "
                     a href="/healthz" { "status" }
                 }
             }

@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
         .route("/comments/{id}", post(pages::paper::comment_action))
+        .route("/openapi.json", get(api::openapi_json))
+        .route("/api/docs", get(api::docs::page_handler))
         .route("/api/daily_papers", get(api::hf::daily_papers))
         .route("/api/papers/search", get(api::hf::search))
         .route("/api/papers/{*id}", get(api::hf::paper))

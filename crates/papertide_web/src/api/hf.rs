@@ -3,9 +3,10 @@
 //! is `/papers/{id}.md`, served by [`crate::pages::paper`]).
 //!
 //! - `GET /api/daily_papers?date=|week=|month=&submitter=&sort=publishedAt|trending&p=&limit=`:
-//!   one page (`p` from 0, `limit` default 50, at most 100) of the feed of that window (default:
-//!   the latest day with papers), as items `{paper: {…}, publishedAt, title, summary, upvotes,
-//!   numComments, submittedBy}`. No `sort` ranks by upvotes; `publishedAt` is newest first.
+//!   one page (`p` from 0, `limit` default 50, at most 100) of the feed of that window (the
+//!   narrowest given; default: the latest day with papers), as items `{paper: {…},
+//!   publishedAt, title, summary, upvotes, numComments, submittedBy}`. No `sort` ranks by
+//!   upvotes; `publishedAt` is newest first.
 //! - `GET /api/papers/search?q=&limit=`: hybrid search, items `{paper: {…}, title, summary, …}`.
 //! - `GET /api/papers/{id}`: one paper, flat (`{id, authors, publishedAt, title, summary,
 //!   upvotes, numComments, discussionId, submittedOnDailyAt, submittedOnDailyBy}`); 400 for a
@@ -38,7 +39,7 @@ fn hub_time(t: DateTime<Utc>) -> String {
 }
 
 /// A paper author.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HubAuthor {
     /// The name as printed on the paper.
     pub name: String,
@@ -47,7 +48,7 @@ pub struct HubAuthor {
 }
 
 /// A user, as the Hub describes submitters.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HubUser {
     /// The user name.
@@ -58,6 +59,7 @@ pub struct HubUser {
     pub avatar_url: String,
     /// `user`.
     #[serde(rename = "type")]
+    #[schema(value_type = String)]
     pub kind: &'static str,
 }
 
@@ -68,7 +70,7 @@ impl HubUser {
 }
 
 /// A paper object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HubPaper {
     /// The arXiv id (or papertide's id for other papers).
@@ -118,7 +120,7 @@ impl HubPaper {
 }
 
 /// An item of a list: the paper, and its feed facts at the top level (as the Hub lists them).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HubItem {
     /// The paper.
@@ -184,22 +186,43 @@ impl HubItem {
 }
 
 /// Query parameters of `/api/daily_papers`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DailyParams {
-    /// A day, `YYYY-MM-DD`.
+    /// A day, `YYYY-MM-DD` (years 1000 to 9999). Of `date`, `week` and `month`, the narrowest
+    /// given wins.
+    #[param(format = Date, pattern = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub date: Option<String>,
     /// An ISO week, `YYYY-Www`.
+    #[param(pattern = r"^[1-9][0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-2])$")]
     pub week: Option<String>,
     /// A month, `YYYY-MM`.
+    #[param(pattern = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     /// Only papers submitted by this user.
+    #[param(pattern = r"^[A-Za-z][A-Za-z0-9_-]{2,31}$")]
     pub submitter: Option<String>,
-    /// `publishedAt` (newest first) or `trending`; absent: most upvoted first.
+    /// `publishedAt` (newest submission first) or `trending`; absent: most upvoted first.
+    #[param(pattern = r"^(publishedAt|trending)$")]
     pub sort: Option<String>,
     /// Page number from 0.
+    #[param(maximum = 100)]
     pub p: Option<usize>,
-    /// Items per page (default 50, at most 100).
+    /// Items per page (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+}
+
+/// The path of `/api/papers/{id}`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PaperPath {
+    /// An arXiv id: `2401.01234`, `0704.0001`, `hep-th/9901001`, optionally with `arXiv:` in
+    /// front and a version (`v2`) behind. (URLs and `doi:` ids are accepted too.)
+    #[param(
+        pattern = r"^(arXiv:)?((07(0[4-9]|1[0-2])|(0[89]|1[0-3])(0[1-9]|1[0-2])|14(0[1-9]|1[0-2]))\.[0-9]{4}|(1[5-9]|[2-9][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|[a-z][a-z-]{0,14}[a-z]/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})(v[1-9][0-9]{0,2})?$"
+    )]
+    pub id: String,
 }
 
 fn window(value: &str, field: &str, ok: fn(&FeedWindow) -> bool, expected: &str) -> Result<FeedWindow, AppError> {
@@ -210,19 +233,49 @@ fn window(value: &str, field: &str, ok: fn(&FeedWindow) -> bool, expected: &str)
 }
 
 /// `GET /api/daily_papers`.
+#[utoipa::path(
+    get,
+    path = "/api/daily_papers",
+    tag = "hub",
+    summary = "One page of the daily feed (Hugging Face Hub compatible)",
+    description = "Papers on the feed of a day, an ISO week or a month (at most one; default: the latest day \
+        with papers), most upvoted first, or newest (`sort=publishedAt`) or trending first. `p` pages from 0.",
+    params(DailyParams),
+    responses(
+        (status = 200, description = "The page", body = Vec<HubItem>),
+        (status = 400, description = "A malformed parameter, named in the message", body = super::ErrorBody),
+    )
+)]
 pub async fn daily_papers(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<DailyParams>,
 ) -> Result<Json<Vec<HubItem>>, ApiError> {
-    let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    let window = match (present(&params.date), present(&params.week), present(&params.month)) {
-        (Some(d), None, None) => window(&d, "date", |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?,
-        (None, Some(w), None) => window(&w, "week", |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?,
-        (None, None, Some(m)) => window(&m, "month", |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?,
-        (None, None, None) => FeedWindow::Day(crate::pages::feed::latest_day(&state).await?),
-        _ => return Err(AppError::bad_request("give at most one of `date`, `week` and `month`").into()),
+    // A parameter given empty is an error, not absent (the Hub client never sends one).
+    let given = |name: &str, v: &Option<String>| -> Result<Option<String>, AppError> {
+        match v.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("") => Err(AppError::bad_request(format!("`{name}` is empty"))),
+            Some(v) => Ok(Some(v.to_string())),
+        }
     };
-    let sort = match present(&params.sort).as_deref() {
+    // Every window given must be valid; the narrowest wins (the Hub takes one of them).
+    let day = match given("date", &params.date)? {
+        Some(d) => Some(window(&d, "date", |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?),
+        None => None,
+    };
+    let week = match given("week", &params.week)? {
+        Some(w) => Some(window(&w, "week", |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?),
+        None => None,
+    };
+    let month = match given("month", &params.month)? {
+        Some(m) => Some(window(&m, "month", |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?),
+        None => None,
+    };
+    let window = match day.or(week).or(month) {
+        Some(w) => w,
+        None => FeedWindow::Day(crate::pages::feed::latest_day(&state).await?),
+    };
+    let sort = match given("sort", &params.sort)?.as_deref() {
         None => FeedSort::Upvotes,
         Some("publishedAt") => FeedSort::Newest,
         Some("trending") => FeedSort::Trending,
@@ -230,7 +283,7 @@ pub async fn daily_papers(
             return Err(AppError::bad_request(format!("`sort` must be publishedAt or trending, not `{other}`")).into())
         }
     };
-    let submitter = match present(&params.submitter) {
+    let submitter = match given("submitter", &params.submitter)? {
         None => None,
         Some(name) => Some(
             name.parse::<UserName>()
@@ -265,16 +318,30 @@ pub async fn daily_papers(
 }
 
 /// Query parameters of `/api/papers/search`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// The query.
     #[serde(default)]
     pub q: String,
-    /// Most hits (default 20, at most 100).
+    /// Most hits (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
 /// `GET /api/papers/search`: hybrid search (keyword alone when the model is not installed).
+#[utoipa::path(
+    get,
+    path = "/api/papers/search",
+    tag = "hub",
+    summary = "Search papers (Hugging Face Hub compatible)",
+    description = "Hybrid keyword + semantic search, best first. An empty query gives an empty list.",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "The hits", body = Vec<HubItem>),
+        (status = 400, description = "A malformed parameter", body = super::ErrorBody),
+    )
+)]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
@@ -299,6 +366,18 @@ pub async fn search(
 }
 
 /// `GET /api/papers/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/papers/{id}",
+    tag = "hub",
+    summary = "One paper (Hugging Face Hub compatible)",
+    params(PaperPath),
+    responses(
+        (status = 200, description = "The paper", body = HubPaper),
+        (status = 400, description = "Not a paper id", body = super::ErrorBody),
+        (status = 404, description = "No such paper here", body = super::ErrorBody),
+    )
+)]
 pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<HubPaper>, ApiError> {
     let id: PaperId = raw
         .trim()

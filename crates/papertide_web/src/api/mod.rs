@@ -6,8 +6,12 @@
 //! - [`ApiError`]: every API error as `{"error": {"code": "snake_case", "message": "…"}}` with
 //!   the status from [`AppError`]'s table (and `Retry-After` when rate limited).
 //!
+//! - [`ApiDoc`]: the OpenAPI 3.1 document, generated from the handlers' annotations, served at
+//!   `/openapi.json` and browsable at `/api/docs` ([`docs`]).
+//!
 //! Response types are separate from the store's rows: they are the wire format.
 
+pub mod docs;
 pub mod hf;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -43,16 +47,17 @@ impl<E: Into<AppError>> From<E> for ApiError {
 }
 
 /// The body of an API error.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
 }
 
 /// What went wrong.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable snake_case code (`not_found`, `bad_request`, …).
+    #[schema(value_type = String)]
     pub code: &'static str,
     /// A message for people, naming the field or record.
     pub message: String,
@@ -81,4 +86,24 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The OpenAPI document of the JSON API.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "papertide API",
+        description = "The JSON API of a papertide server. The `hub` endpoints answer as the Hugging Face \
+            Hub does, so `huggingface_hub` (`HfApi(endpoint=...)`, `HF_ENDPOINT=... hf papers ...`) works \
+            against this server. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    paths(hf::daily_papers, hf::search, hf::paper),
+    components(schemas(hf::HubItem, hf::HubPaper, hf::HubAuthor, hf::HubUser, ErrorBody, ErrorDetail)),
+    tags((name = "hub", description = "Hugging Face Hub compatible paper endpoints"))
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi())
 }

@@ -101,8 +101,8 @@ async fn one_paper_and_json_errors() {
     for (path, field) in [
         ("/api/papers/not-a-paper", "not a paper id"),
         ("/api/daily_papers?date=2026-13-45", "`date`"),
-        ("/api/daily_papers?date=2026-03-02&month=2026-03", "at most one"),
         ("/api/daily_papers?sort=best", "`sort`"),
+        ("/api/daily_papers?week=", "`week` is empty"),
         ("/api/daily_papers?limit=0", "`limit`"),
         ("/api/daily_papers?limit=1000", "`limit`"),
         ("/api/daily_papers?p=-1", "p"),
@@ -128,4 +128,24 @@ async fn search_lists_papers_with_their_counts() {
     assert_eq!(items[0]["upvotes"], 0);
     assert!(items[0].get("publishedAt").is_none(), "not a feed listing: no submission time at the top");
     assert_eq!(json(&app.get("/api/papers/search?q=").await.body), serde_json::json!([]));
+}
+
+/// The OpenAPI document is generated from the code; this snapshot fails when it drifts
+/// (review the change, then `cargo insta accept` or `INSTA_UPDATE=always`).
+#[tokio::test]
+async fn openapi_document_and_docs_page() {
+    let mut app = App::new();
+    let r = app.get("/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = json(&r.body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    for path in ["/api/daily_papers", "/api/papers/search", "/api/papers/{id}"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
+    }
+    insta::assert_snapshot!("openapi", serde_json::to_string_pretty(&doc).unwrap());
+
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("GET /api/daily_papers") && page.body.contains("href=\"/openapi.json\""));
+    assert!(page.body.contains("<code>submitter</code>"), "parameters are listed");
 }
