@@ -56,15 +56,12 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
         .route("/comments/{id}", post(pages::paper::comment_action))
-        .route("/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs::page_handler))
-        .route("/api/daily_papers", get(api::hf::daily_papers))
-        .route("/api/papers/search", get(api::hf::search))
-        .route("/api/papers/{*id}", get(api::hf::paper))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/assets/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .merge(api_routes(state.clone()))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), cache::bump_on_write))
         .layer(axum::middleware::map_response(security_headers))
@@ -94,6 +91,16 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
         }
     }
     response
+}
+
+/// The JSON API's routes, with their caching and CORS layer.
+fn api_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(api::openapi_json))
+        .route("/api/daily_papers", get(api::hf::daily_papers))
+        .route("/api/papers/search", get(api::hf::search))
+        .route("/api/papers/{*id}", get(api::hf::paper))
+        .layer(axum::middleware::from_fn_with_state(state, api::http::layer))
 }
 
 async fn not_found() -> AppError {

@@ -36,6 +36,9 @@ pub struct WebConfig {
     /// Newly imported or harvested papers in these categories (or archives, `cs`) are put on
     /// the day's feed automatically. Empty (the default): off.
     pub auto_feature_categories: Vec<String>,
+    /// Origins allowed to call the JSON API from a browser (CORS), e.g.
+    /// `["https://lab.example"]`, or `["*"]` for any. Empty (the default): no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -50,6 +53,7 @@ impl Default for WebConfig {
             search_page_size: 20,
             embed_batch: 32,
             auto_feature_categories: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`ApiError`]: every API error as `{"error": {"code": "snake_case", "message": "…"}}` with
 //!   the status from [`AppError`]'s table (and `Retry-After` when rate limited).
 //!
+//! - [`http`]: ETag / `304`, `Cache-Control` and configurable CORS on the read endpoints.
 //! - [`ApiDoc`]: the OpenAPI 3.1 document, generated from the handlers' annotations, served at
 //!   `/openapi.json` and browsable at `/api/docs` ([`docs`]).
 //!
@@ -13,6 +14,7 @@
 
 pub mod docs;
 pub mod hf;
+pub mod http;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

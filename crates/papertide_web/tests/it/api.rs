@@ -149,3 +149,50 @@ async fn openapi_document_and_docs_page() {
     assert!(page.body.contains("GET /api/daily_papers") && page.body.contains("href=\"/openapi.json\""));
     assert!(page.body.contains("<code>submitter</code>"), "parameters are listed");
 }
+
+#[tokio::test]
+async fn read_endpoints_have_etags_and_cache_control() {
+    let mut app = App::new();
+    let r = app.get("/api/papers/0704.0002").await;
+    assert_eq!(r.headers.get("cache-control").unwrap(), "public, max-age=30");
+    let etag = r.headers.get("etag").unwrap().to_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
+    let again = app.request("GET", "/api/papers/0704.0002", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    let other = app.request("GET", "/api/papers/0704.0002", &[("if-none-match", "\"stale\"")]).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_eq!(other.headers.get("etag").unwrap().to_str().unwrap(), etag, "same body, same tag");
+    // A vote changes the paper, so its tag.
+    app.sign_up("jade").await;
+    app.post("/papers/0704.0002", "/papers/0704.0002/upvote", &[]).await;
+    let changed = app.request("GET", "/api/papers/0704.0002", &[("if-none-match", &etag)]).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert_ne!(changed.headers.get("etag").unwrap().to_str().unwrap(), etag);
+    // Errors are not cached.
+    let missing = app.get("/api/papers/2601.99999").await;
+    assert!(missing.headers.get("etag").is_none() && missing.headers.get("cache-control").is_none());
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_and_follows_the_configured_origins() {
+    let mut app = App::new();
+    let r = app.request("GET", "/api/daily_papers", &[("origin", "https://lab.example")]).await;
+    assert!(r.headers.get("access-control-allow-origin").is_none());
+
+    let config = papertide_web::WebConfig { cors_origins: vec!["https://lab.example".into()], ..Default::default() };
+    let mut app = App::with_config(config);
+    let ok = app.request("GET", "/api/daily_papers", &[("origin", "https://lab.example")]).await;
+    assert_eq!(ok.headers.get("access-control-allow-origin").unwrap(), "https://lab.example");
+    let other = app.request("GET", "/api/daily_papers", &[("origin", "https://evil.example")]).await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+    let preflight = app
+        .request(
+            "OPTIONS",
+            "/api/papers/search",
+            &[("origin", "https://lab.example"), ("access-control-request-method", "GET")],
+        )
+        .await;
+    assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    assert!(preflight.headers.get("access-control-allow-methods").unwrap().to_str().unwrap().contains("GET"));
+}

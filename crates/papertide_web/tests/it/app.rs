@@ -84,6 +84,14 @@ impl App {
     }
 
     pub fn with_fetcher(fetcher: Option<Arc<dyn PaperFetcher>>) -> App {
+        Self::with(fetcher, WebConfig::default())
+    }
+
+    pub fn with_config(config: WebConfig) -> App {
+        Self::with(None, config)
+    }
+
+    fn with(fetcher: Option<Arc<dyn PaperFetcher>>, config: WebConfig) -> App {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
         let mut papers = kaggle(30);
@@ -100,7 +108,7 @@ impl App {
             };
             Arc::new(ArxivFetcher::new(&config).unwrap())
         });
-        let state = AppState::new(store.clone(), engine.clone(), fetcher, WebConfig::default());
+        let state = AppState::new(store.clone(), engine.clone(), fetcher, config);
         App {
             router: router(state),
             store,
@@ -136,6 +144,15 @@ impl App {
 
     pub async fn get(&mut self, path: &str) -> Reply {
         self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// A request with extra headers.
+    pub async fn request(&mut self, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.send(builder.body(Body::empty()).unwrap()).await
     }
 
     /// Posts a form as is (no CSRF token added).

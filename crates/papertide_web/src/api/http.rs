@@ -1,0 +1,85 @@
+//! HTTP caching and CORS for the read endpoints of the JSON API (`/api/...`, `/openapi.json`).
+//!
+//! - Every successful `GET` answer gets a strong `ETag` (SHA-256 of the body) and
+//!   `Cache-Control: public, max-age=30` (feeds move with votes; thirty seconds is what a
+//!   polling script can live with). A request whose `If-None-Match` names the current ETag gets
+//!   `304 Not Modified` without a body.
+//! - CORS is off by default. With `[web] cors_origins = ["https://lab.example"]` (or `["*"]`),
+//!   a request from a listed `Origin` gets `Access-Control-Allow-Origin` and `Vary: Origin`,
+//!   and a preflight `OPTIONS` is answered with the allowed methods and headers.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::Digest;
+
+use crate::state::AppState;
+
+/// Largest body given an ETag (bigger ones are passed through untouched).
+const MAX_TAGGED_BODY: usize = 8 * 1024 * 1024;
+
+/// How long clients and proxies may reuse an API answer.
+pub const CACHE_CONTROL: &str = "public, max-age=30";
+
+/// The `Access-Control-Allow-Origin` value for `origin`, if it is allowed.
+fn allowed_origin(state: &AppState, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
+    let origins = &state.config().cors_origins;
+    let origin = origin?;
+    if origins.iter().any(|o| o == "*") {
+        return Some(HeaderValue::from_static("*"));
+    }
+    let text = origin.to_str().ok()?;
+    origins.iter().any(|o| o.eq_ignore_ascii_case(text)).then(|| origin.clone())
+}
+
+/// Middleware for the API routes: ETag / 304, Cache-Control, CORS.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cors = allowed_origin(&state, request.headers().get(header::ORIGIN));
+    if request.method() == Method::OPTIONS {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        if let Some(origin) = cors {
+            let h = response.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, OPTIONS"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.append(header::VARY, HeaderValue::from_static("Origin"));
+        }
+        return response;
+    }
+    let is_get = request.method() == Method::GET;
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let mut response = next.run(request).await;
+    if let Some(origin) = cors {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        response.headers_mut().append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if !is_get || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_TAGGED_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, "API body too large or unreadable for an ETag");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    let digest = sha2::Sha256::digest(&bytes);
+    let tag = format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    let matches = if_none_match.as_ref().and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').map(str::trim).any(|t| t == tag || t == "*" || t.strip_prefix("W/") == Some(&tag))
+    });
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
