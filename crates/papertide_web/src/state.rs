@@ -36,6 +36,8 @@ pub struct WebConfig {
     /// Newly imported or harvested papers in these categories (or archives, `cs`) are put on
     /// the day's feed automatically. Empty (the default): off.
     pub auto_feature_categories: Vec<String>,
+    /// JSON API requests per client IP address per minute (beyond: 429 with `Retry-After`).
+    pub api_per_minute: u32,
     /// Origins allowed to call the JSON API from a browser (CORS), e.g.
     /// `["https://lab.example"]`, or `["*"]` for any. Empty (the default): no CORS headers.
     pub cors_origins: Vec<String>,
@@ -53,6 +55,7 @@ impl Default for WebConfig {
             search_page_size: 20,
             embed_batch: 32,
             auto_feature_categories: Vec::new(),
+            api_per_minute: 600,
             cors_origins: Vec::new(),
         }
     }

@@ -244,6 +244,7 @@ fn window(value: &str, field: &str, ok: fn(&FeedWindow) -> bool, expected: &str)
     responses(
         (status = 200, description = "The page", body = Vec<HubItem>),
         (status = 400, description = "A malformed parameter, named in the message", body = super::ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = super::ErrorBody),
     )
 )]
 pub async fn daily_papers(
@@ -340,6 +341,7 @@ pub struct SearchParams {
     responses(
         (status = 200, description = "The hits", body = Vec<HubItem>),
         (status = 400, description = "A malformed parameter", body = super::ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = super::ErrorBody),
     )
 )]
 pub async fn search(
@@ -376,6 +378,7 @@ pub async fn search(
         (status = 200, description = "The paper", body = HubPaper),
         (status = 400, description = "Not a paper id", body = super::ErrorBody),
         (status = 404, description = "No such paper here", body = super::ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = super::ErrorBody),
     )
 )]
 pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<HubPaper>, ApiError> {

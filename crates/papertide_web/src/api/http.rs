@@ -1,5 +1,8 @@
-//! HTTP caching and CORS for the read endpoints of the JSON API (`/api/...`, `/openapi.json`).
+//! HTTP caching, rate limits and CORS for the read endpoints of the JSON API (`/api/...`,
+//! `/openapi.json`).
 //!
+//! - Each client IP address may make `[web] api_per_minute` requests a minute (default 600);
+//!   beyond that: `429` with `Retry-After` and a JSON error.
 //! - Every successful `GET` answer gets a strong `ETag` (SHA-256 of the body) and
 //!   `Cache-Control: public, max-age=30` (feeds move with votes; thirty seconds is what a
 //!   polling script can live with). A request whose `If-None-Match` names the current ETag gets
@@ -8,13 +11,16 @@
 //!   a request from a listed `Origin` gets `Access-Control-Allow-Origin` and `Vary: Origin`,
 //!   and a preflight `OPTIONS` is answered with the allowed methods and headers.
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::Digest;
 
+use super::ApiError;
 use crate::state::AppState;
 
 /// Largest body given an ETag (bigger ones are passed through untouched).
@@ -48,6 +54,16 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             h.append(header::VARY, HeaderValue::from_static("Origin"));
         }
         return response;
+    }
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    if let Some(ip) = peer {
+        if let Err(e) = state.limiter().hit("api", &ip, state.config().api_per_minute) {
+            let mut limited = ApiError(e).into_response();
+            if let Some(origin) = cors {
+                limited.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            }
+            return limited;
+        }
     }
     let is_get = request.method() == Method::GET;
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();

@@ -196,3 +196,18 @@ async fn cors_is_off_by_default_and_follows_the_configured_origins() {
     assert_eq!(preflight.status, StatusCode::NO_CONTENT);
     assert!(preflight.headers.get("access-control-allow-methods").unwrap().to_str().unwrap().contains("GET"));
 }
+
+#[tokio::test]
+async fn api_requests_are_rate_limited_per_address() {
+    let config = papertide_web::WebConfig { api_per_minute: 3, ..Default::default() };
+    let mut app = App::with_config(config);
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/papers/0704.0002").await.status, StatusCode::OK);
+    }
+    let limited = app.get("/api/papers/0704.0002").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.get("retry-after").unwrap().to_str().unwrap().parse::<u64>().unwrap() <= 60);
+    assert_eq!(json(&limited.body)["error"]["code"], "rate_limited");
+    app.peer = "127.0.0.2:40000".parse().unwrap();
+    assert_eq!(app.get("/api/papers/0704.0002").await.status, StatusCode::OK, "another address has its own budget");
+}
