@@ -12,6 +12,7 @@
 
 pub mod bert;
 pub mod encoder;
+pub mod kernels;
 pub mod model;
 
 pub use bert::{EmbedOptions, MiniLmEmbedder};
