@@ -306,9 +306,7 @@ fn keys(searcher: &Searcher, docs: Vec<(Score, DocAddress)>) -> Result<Vec<(u64,
     for (score, address) in docs {
         let keys = match columns.entry(address.segment_ord) {
             Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(
-                searcher.segment_reader(address.segment_ord).fast_fields().u64(names::KEY).map_err(err("read key"))?,
-            ),
+            Entry::Vacant(e) => e.insert(key_column(searcher, address.segment_ord)?),
         };
         match keys.first(address.doc_id) {
             Some(key) => out.push((key, score)),
@@ -318,14 +316,20 @@ fn keys(searcher: &Searcher, docs: Vec<(Score, DocAddress)>) -> Result<Vec<(u64,
     Ok(out)
 }
 
+/// The `key` fast-field column of one segment.
+fn key_column(searcher: &Searcher, segment_ord: u32) -> Result<Column<u64>, SearchError> {
+    searcher.segment_reader(segment_ord).fast_fields().u64(names::KEY).map_err(err("read key"))
+}
+
 /// The `key` and `id` fast-field columns of one segment.
 fn segment_columns(searcher: &Searcher, segment_ord: u32) -> Result<(Column<u64>, StrColumn), SearchError> {
-    let fast = searcher.segment_reader(segment_ord).fast_fields();
-    let keys = fast.u64(names::KEY).map_err(err("read key"))?;
-    let ids = fast.str(names::ID).map_err(err("read id"))?.ok_or_else(|| SearchError::Keyword {
-        op: "read id",
-        source: tantivy::TantivyError::SchemaError("the id fast field is missing".into()),
-    })?;
+    let keys = key_column(searcher, segment_ord)?;
+    let ids = searcher.segment_reader(segment_ord).fast_fields().str(names::ID).map_err(err("read id"))?.ok_or_else(
+        || SearchError::Keyword {
+            op: "read id",
+            source: tantivy::TantivyError::SchemaError("the id fast field is missing".into()),
+        },
+    )?;
     Ok((keys, ids))
 }
 

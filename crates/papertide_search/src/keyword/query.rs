@@ -55,14 +55,22 @@ fn union(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::union(queries))
 }
 
+/// The terms a word is searched as: (field, indexed form, boost) for title, authors and
+/// abstract. The single query ([`word_clause`]) and the two-phase one ([`build_two_phase`])
+/// both take them from here, so they score alike.
+fn word_terms<'w>(f: &Fields, t: &Tuning, w: &'w Word) -> [(Field, &'w str, f32); 3] {
+    [
+        (f.title, &w.stem, t.title_boost),
+        (f.authors, &w.plain, t.authors_boost),
+        (f.abstract_text, &w.stem, t.abstract_boost),
+    ]
+}
+
 /// A word over title, authors and abstract; with `prefix`, also as a prefix of their plain words.
 fn word_clause(f: &Fields, t: &Tuning, w: &Word, prefix: bool) -> Box<dyn Query> {
     let freqs = IndexRecordOption::WithFreqs;
-    let mut parts = vec![
-        boost(term(f.title, &w.stem, freqs), t.title_boost),
-        boost(term(f.authors, &w.plain, freqs), t.authors_boost),
-        boost(term(f.abstract_text, &w.stem, freqs), t.abstract_boost),
-    ];
+    let mut parts: Vec<Box<dyn Query>> =
+        word_terms(f, t, w).into_iter().map(|(field, text, by)| boost(term(field, text, freqs), by)).collect();
     if prefix {
         for (field, by) in
             [(f.title_words, t.title_boost), (f.authors, t.authors_boost), (f.abstract_words, t.abstract_boost)]
@@ -181,24 +189,21 @@ pub fn build_two_phase(parsed: &ParsedText, filters: &Filters, fields: &Fields, 
     let f = fields;
     let freqs = IndexRecordOption::WithFreqs;
     let mut base: Vec<Box<dyn Query>> = Vec::with_capacity(3 * parsed.terms.len());
-    let mut word_terms = Vec::with_capacity(parsed.terms.len());
+    let mut matching = Vec::with_capacity(parsed.terms.len());
     for w in &parsed.terms {
-        let terms = [(f.title, &w.stem), (f.authors, &w.plain), (f.abstract_text, &w.stem)];
-        for ((field, text), by) in terms.iter().zip([tuning.title_boost, tuning.authors_boost, tuning.abstract_boost]) {
-            base.push(boost(term(*field, text, freqs), by));
-        }
-        word_terms.push(terms.iter().map(|(field, text)| term(*field, text, IndexRecordOption::Basic)).collect());
+        let terms = word_terms(f, tuning, w);
+        base.extend(terms.iter().map(|&(field, text, by)| boost(term(field, text, freqs), by)));
+        matching.push(terms.iter().map(|&(field, text, _)| term(field, text, IndexRecordOption::Basic)).collect());
     }
     let n = parsed.terms.len();
     let most_boost = if n >= 2 { tuning.most_terms_boost.max(0.0) } else { 0.0 };
-    // The phrase bonuses of `bonuses`, without its most-words clause (scored from the counts).
-    let no_most = Tuning { most_terms_boost: 0.0, ..tuning.clone() };
     Some(TwoPhase {
         base: union(base),
-        word_terms,
+        word_terms: matching,
         most: min_should_match(n),
         most_boost,
-        bonuses: bonuses(f, &no_most, parsed, &[]),
+        // No word clauses given: only the phrase bonuses (most words are counted in rescoring).
+        bonuses: bonuses(f, tuning, parsed, &[]),
     })
 }
 

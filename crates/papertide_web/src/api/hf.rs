@@ -19,6 +19,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use papertide_core::{Community, FeedItem, FeedQuery, FeedSort, FeedWindow, Paper, PaperId, UserName};
+
+use crate::pages::feed::WindowKind;
 use papertide_search::engine::{Mode, SearchRequest};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,8 @@ use crate::state::AppState;
 
 /// Items per page of `/api/daily_papers` when `limit` is not given (as on the Hub).
 pub const DEFAULT_LIMIT: usize = 50;
+/// Hits of `/api/papers/search` when `limit` is not given.
+pub const DEFAULT_SEARCH_LIMIT: usize = 20;
 /// Most items per page.
 pub const MAX_LIMIT: usize = 100;
 /// Most pages one may skip to with `p`.
@@ -148,6 +152,21 @@ pub struct HubItem {
 }
 
 impl HubItem {
+    /// The item of `paper`, with its title, abstract and counts repeated at the top.
+    fn of(paper: HubPaper) -> HubItem {
+        HubItem {
+            published_at: None,
+            title: paper.title.clone(),
+            summary: paper.summary.clone(),
+            upvotes: paper.upvotes,
+            num_comments: paper.num_comments,
+            submitted_by: None,
+            submitted_on_daily_at: None,
+            submitted_on_daily_by: None,
+            paper,
+        }
+    }
+
     fn daily(item: &FeedItem) -> HubItem {
         let community = Community {
             submitted_at: Some(item.submitted_at),
@@ -155,32 +174,19 @@ impl HubItem {
             upvotes: item.upvotes,
             comment_count: item.comment_count,
         };
-        let paper = HubPaper::new(&item.paper, &community);
         HubItem {
             published_at: Some(hub_time(item.submitted_at)),
-            title: paper.title.clone(),
-            summary: paper.summary.clone(),
-            upvotes: item.upvotes,
-            num_comments: item.comment_count,
-            submitted_by: item.submitted_by.as_ref().map(|u| HubUser::named(&u.to_string())),
-            submitted_on_daily_at: None,
-            submitted_on_daily_by: None,
-            paper,
+            submitted_by: community.submitted_by.as_deref().map(HubUser::named),
+            ..HubItem::of(HubPaper::new(&item.paper, &community))
         }
     }
 
     fn found(p: &Paper, c: &Community) -> HubItem {
         let paper = HubPaper::new(p, c);
         HubItem {
-            published_at: None,
-            title: paper.title.clone(),
-            summary: paper.summary.clone(),
-            upvotes: c.upvotes,
-            num_comments: c.comment_count,
-            submitted_by: None,
             submitted_on_daily_at: paper.submitted_on_daily_at.clone(),
             submitted_on_daily_by: c.submitted_by.as_deref().map(HubUser::named),
-            paper,
+            ..HubItem::of(paper)
         }
     }
 }
@@ -225,10 +231,11 @@ pub struct PaperPath {
     pub id: String,
 }
 
-fn window(value: &str, field: &str, ok: fn(&FeedWindow) -> bool, expected: &str) -> Result<FeedWindow, AppError> {
-    match value.trim().parse::<FeedWindow>() {
-        Ok(w) if ok(&w) => Ok(w),
-        _ => Err(AppError::bad_request(format!("`{field}` must be {expected}, not `{value}`"))),
+/// `limit` checked against 1..=[`MAX_LIMIT`], `default` when absent.
+fn checked_limit(limit: Option<usize>, default: usize) -> Result<usize, AppError> {
+    match limit.unwrap_or(default) {
+        n @ 1..=MAX_LIMIT => Ok(n),
+        n => Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, not {n}"))),
     }
 }
 
@@ -259,19 +266,18 @@ pub async fn daily_papers(
             Some(v) => Ok(Some(v.to_string())),
         }
     };
+    let parse = |name: &str, value: &Option<String>, kind: WindowKind| -> Result<Option<FeedWindow>, AppError> {
+        given(name, value)?
+            .map(|v| {
+                kind.parse(&v)
+                    .ok_or_else(|| AppError::bad_request(format!("`{name}` must be {}, not `{v}`", kind.expected())))
+            })
+            .transpose()
+    };
     // Every window given must be valid; the narrowest wins (the Hub takes one of them).
-    let day = match given("date", &params.date)? {
-        Some(d) => Some(window(&d, "date", |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?),
-        None => None,
-    };
-    let week = match given("week", &params.week)? {
-        Some(w) => Some(window(&w, "week", |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?),
-        None => None,
-    };
-    let month = match given("month", &params.month)? {
-        Some(m) => Some(window(&m, "month", |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?),
-        None => None,
-    };
+    let day = parse("date", &params.date, WindowKind::Day)?;
+    let week = parse("week", &params.week, WindowKind::Week)?;
+    let month = parse("month", &params.month, WindowKind::Month)?;
     let window = match day.or(week).or(month) {
         Some(w) => w,
         None => FeedWindow::Day(crate::pages::feed::latest_day(&state).await?),
@@ -291,10 +297,7 @@ pub async fn daily_papers(
                 .map_err(|e| AppError::bad_request(format!("`submitter` is not a user name: {e}")))?,
         ),
     };
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")).into());
-    }
+    let limit = checked_limit(params.limit, DEFAULT_LIMIT)?;
     let page = params.p.unwrap_or(0);
     if page > MAX_PAGE {
         return Err(AppError::bad_request(format!("`p` must be at most {MAX_PAGE}, not {page}")).into());
@@ -348,20 +351,17 @@ pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<Vec<HubItem>>, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, not {limit}")).into());
-    }
+    let limit = checked_limit(params.limit, DEFAULT_SEARCH_LIMIT)?;
     if params.q.trim().is_empty() {
         return Ok(Json(Vec::new()));
     }
     let request = SearchRequest { text: params.q.clone(), mode: Mode::Hybrid, limit, ..Default::default() };
     let answer = crate::pages::search::cached_search(&state, &request).await?;
     let store = state.store().clone();
-    let papers: Vec<Paper> = answer.response.hits.iter().map(|h| h.paper.clone()).collect();
     let items = state
         .blocking(move || -> Result<Vec<HubItem>, AppError> {
-            papers.iter().map(|p| Ok(HubItem::found(p, &store.community(&p.id)?))).collect()
+            let papers = answer.response.hits.iter().map(|h| &h.paper);
+            papers.map(|p| Ok(HubItem::found(p, &store.community(&p.id)?))).collect()
         })
         .await?;
     Ok(Json(items))

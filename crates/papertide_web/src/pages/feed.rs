@@ -62,7 +62,7 @@ pub async fn by_day(
     Path(day): Path<String>,
     params: Query<FeedParams>,
 ) -> Result<Response, AppError> {
-    let window = parse_window(&day, |w| matches!(w, FeedWindow::Day(_)), "a day like 2026-03-05")?;
+    let window = parse_window(&day, WindowKind::Day)?;
     render(state, viewer, params, window, false).await
 }
 
@@ -73,7 +73,7 @@ pub async fn by_week(
     Path(week): Path<String>,
     params: Query<FeedParams>,
 ) -> Result<Response, AppError> {
-    let window = parse_window(&week, |w| matches!(w, FeedWindow::Week(..)), "a week like 2026-W10")?;
+    let window = parse_window(&week, WindowKind::Week)?;
     render(state, viewer, params, window, false).await
 }
 
@@ -84,15 +84,46 @@ pub async fn by_month(
     Path(month): Path<String>,
     params: Query<FeedParams>,
 ) -> Result<Response, AppError> {
-    let window = parse_window(&month, |w| matches!(w, FeedWindow::Month(..)), "a month like 2026-03")?;
+    let window = parse_window(&month, WindowKind::Month)?;
     render(state, viewer, params, window, false).await
 }
 
-fn parse_window(text: &str, kind: fn(&FeedWindow) -> bool, expected: &str) -> Result<FeedWindow, AppError> {
-    match text.parse::<FeedWindow>() {
-        Ok(w) if kind(&w) => Ok(w),
-        _ => Err(AppError::bad_request(format!("`{text}` is not {expected}"))),
+/// The kind of window a feed URL or an API parameter names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    /// `YYYY-MM-DD`.
+    Day,
+    /// `YYYY-Www`.
+    Week,
+    /// `YYYY-MM`.
+    Month,
+}
+
+impl WindowKind {
+    /// `text` as a window of this kind, if it is one.
+    pub fn parse(self, text: &str) -> Option<FeedWindow> {
+        text.parse::<FeedWindow>().ok().filter(|w| {
+            matches!(
+                (self, w),
+                (WindowKind::Day, FeedWindow::Day(_))
+                    | (WindowKind::Week, FeedWindow::Week(..))
+                    | (WindowKind::Month, FeedWindow::Month(..))
+            )
+        })
     }
+
+    /// How a window of this kind is written, for error messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            WindowKind::Day => "a day like 2026-03-05",
+            WindowKind::Week => "a week like 2026-W10",
+            WindowKind::Month => "a month like 2026-03",
+        }
+    }
+}
+
+fn parse_window(text: &str, kind: WindowKind) -> Result<FeedWindow, AppError> {
+    kind.parse(text).ok_or_else(|| AppError::bad_request(format!("`{text}` is not {}", kind.expected())))
 }
 
 /// The feed query of a page.
