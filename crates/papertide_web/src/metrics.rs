@@ -23,10 +23,13 @@ struct Histogram {
     count: u64,
 }
 
+/// Request counts by (method, route pattern, status).
+type Counters = BTreeMap<(String, String, u16), u64>;
+
 /// Counters and histograms, keyed by route pattern (`/papers/{id}`, not the raw path).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    inner: Mutex<(BTreeMap<(String, String, u16), u64>, BTreeMap<String, Histogram>)>,
+    inner: Mutex<(Counters, BTreeMap<String, Histogram>)>,
 }
 
 impl Metrics {

@@ -13,10 +13,13 @@ const WINDOW: Duration = Duration::from_secs(60);
 /// Entries kept before old windows are swept.
 const SWEEP_AT: usize = 10_000;
 
+/// Per (action, key): when the current window started and the hits in it.
+type Windows = HashMap<(&'static str, String), (Instant, u32)>;
+
 /// Counts per (action, key) in the current window.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, String), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl RateLimiter {

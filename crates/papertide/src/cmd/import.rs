@@ -130,7 +130,6 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
                     break;
                 }
             }
-            drop(emit);
             if !batch.is_empty() {
                 let _ = tx.send(Msg::Batch(batch));
             }
