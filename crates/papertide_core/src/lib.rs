@@ -23,5 +23,5 @@ pub use feed::{
     trending_score, FeedCursor, FeedItem, FeedPage, FeedParseError, FeedQuery, FeedSort, FeedWindow, SubmitOutcome,
 };
 pub use id::{ArxivId, IdError, PaperId};
-pub use paper::{Community, Links, MergeOutcome, Paper, Source};
+pub use paper::{valid_category, valid_category_filter, Community, Links, MergeOutcome, Paper, Source};
 pub use user::{Role, RoleError, Session, User, UserId, UserName, UserNameError};

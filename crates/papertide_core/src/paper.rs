@@ -195,11 +195,19 @@ fn clean_opt(v: Option<String>) -> Option<String> {
     v.map(|s| collapse_whitespace(&s)).filter(|s| !s.is_empty())
 }
 
-fn valid_category(c: &str) -> bool {
+/// True when `c` can be an arXiv category (`cs.LG`, `hep-th`, `math-ph`): 1 to 32 ASCII
+/// letters, digits, `.`, `-` or `_`, starting with a letter.
+pub fn valid_category(c: &str) -> bool {
     !c.is_empty()
         && c.len() <= 32
         && c.starts_with(|ch: char| ch.is_ascii_alphabetic())
         && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+}
+
+/// True when `text` can filter by category: a category (`cs.LG`), an archive (`cs`), or an
+/// archive written as `cs.*`.
+pub fn valid_category_filter(text: &str) -> bool {
+    valid_category(text.strip_suffix(".*").unwrap_or(text))
 }
 
 impl Paper {

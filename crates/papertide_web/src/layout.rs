@@ -36,6 +36,8 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                 link rel="stylesheet" href=(assets::url("app.css"));
                 link rel="stylesheet" href=(assets::url("katex/katex.min.css"));
                 link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
+                link rel="alternate" type="application/atom+xml" title="papertide daily papers (Atom)" href="/feeds/daily.atom";
+                link rel="alternate" type="application/rss+xml" title="papertide daily papers (RSS)" href="/feeds/daily.rss";
                 script src=(assets::url("theme.js")) {}
                 script defer src=(assets::url("katex/katex.min.js")) {}
                 script defer src=(assets::url("katex/auto-render.min.js")) {}
@@ -74,6 +76,11 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                 footer.site {
                     "papertide: a self-hosted research-paper feed and search. "
                     a href="/api/docs" { "API" }
+                    " · "
+                    "Daily papers as "
+                    a href="/feeds/daily.atom" type="application/atom+xml" { "Atom" }
+                    " / "
+                    a href="/feeds/daily.rss" type="application/rss+xml" { "RSS" }
                     " · "
                     a href="/healthz" { "status" }
                 }

@@ -2,7 +2,8 @@
 //!
 //! - [`router`] wires the routes; [`serve`] runs them on a TCP listener until shutdown.
 //! - [`state::AppState`]: what handlers share (store, search engine, settings, metrics).
-//! - [`pages`]: one module per page (feed, paper, search, accounts, profile, submit).
+//! - [`pages`]: one module per page (feed, paper, search, accounts, profile, submit), and the
+//!   Atom and RSS feeds (`pages::feeds`).
 //! - [`layout`]: the page shell and view helpers (maud templates: everything escaped unless
 //!   explicitly trusted, such as the highlighter's already-escaped HTML).
 //! - [`session`]: sessions, CSRF; [`ratelimit`]: per-action limits; [`error::AppError`]: the
@@ -47,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/date/{day}", get(pages::feed::by_day))
         .route("/papers/week/{week}", get(pages::feed::by_week))
         .route("/papers/month/{month}", get(pages::feed::by_month))
+        .route("/feeds/{file}", get(pages::feeds::feed))
+        .route("/feeds/category/{file}", get(pages::feeds::category))
         .route("/papers", get(pages::search::search_page))
         .route("/search", get(pages::search::search_page))
         .route("/papers/submit", get(pages::submit::form).post(pages::submit::submit))

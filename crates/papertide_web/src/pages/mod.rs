@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod feed;
+pub mod feeds;
 pub mod paper;
 pub mod search;
 pub mod submit;

@@ -6,5 +6,6 @@
 mod api;
 mod app;
 mod arxiv;
+mod feeds;
 mod pages;
 mod security;
