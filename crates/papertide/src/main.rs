@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::admin::UserCommand,
     },
+    /// Personal API tokens: create, list, revoke
+    Token {
+        #[command(subcommand)]
+        command: cmd::token::Command,
+    },
     /// Search papers: hybrid (keyword + semantic), keyword or semantic
     Search(cmd::search::SearchArgs),
     /// Papers similar to a paper (nearest neighbours of its embedding)
@@ -113,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::Feature(args) => cmd::admin::feature(&config, args),
         Command::User { command } => cmd::admin::user(&config, command),
+        Command::Token { command } => cmd::token::run(&config, command),
         Command::Search(args) => cmd::search::search(&config, args),
         Command::Similar(args) => cmd::search::similar(&config, args),
         Command::Embed(args) => cmd::search::embed(&config, args),

@@ -9,6 +9,7 @@
 //! - [`FeedQuery`], [`FeedWindow`], [`FeedCursor`], [`trending_score`] ([`feed`]): the daily
 //!   feed of submitted papers.
 //! - [`Comment`], [`CommentBody`] ([`comment`]): discussion under a paper.
+//! - [`ApiToken`], [`TokenScope`] ([`token`]): personal API tokens.
 //!
 //! Storage lives in `papertide_store`, parsing of external formats in `papertide_ingest`.
 
@@ -16,6 +17,7 @@ pub mod comment;
 pub mod feed;
 pub mod id;
 pub mod paper;
+pub mod token;
 pub mod user;
 
 pub use comment::{Comment, CommentBody, CommentError, CommentId, MAX_COMMENT_CHARS};
@@ -24,4 +26,5 @@ pub use feed::{
 };
 pub use id::{ArxivId, IdError, PaperId};
 pub use paper::{valid_category, valid_category_filter, Community, Links, MergeOutcome, Paper, Source};
+pub use token::{token_name, ApiToken, ScopeError, TokenId, TokenScope, TOKEN_PREFIX};
 pub use user::{Role, RoleError, Session, User, UserId, UserName, UserNameError};

@@ -26,8 +26,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use papertide_core::{
-    Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session, SubmitOutcome,
-    User, UserId, UserName,
+    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session,
+    SubmitOutcome, TokenId, TokenScope, User, UserId, UserName,
 };
 
 /// Errors of the store.
@@ -217,6 +217,30 @@ pub trait Store: Send + Sync {
 
     /// Deletes expired sessions; returns how many.
     fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // --- personal API tokens (see `sqlite::tokens`); the store only sees a hash ---
+
+    /// Records a token of `user`. An unknown user is [`StoreError::NotFound`], a token hash
+    /// already in use [`StoreError::Conflict`].
+    fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &[u8],
+        hint: &str,
+        scope: TokenScope,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken, StoreError>;
+
+    /// The token with this hash and its owner; `None` when unknown (or revoked). Records `now`
+    /// as last used, at most once a minute.
+    fn api_token(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, ApiToken)>, StoreError>;
+
+    /// A user's tokens, newest first.
+    fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Revokes (deletes) one of a user's tokens; false when the user has no such token.
+    fn revoke_api_token(&self, user: UserId, id: TokenId) -> Result<bool, StoreError>;
 
     // --- the daily feed (see `sqlite::feed`) ---
 

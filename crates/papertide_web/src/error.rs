@@ -35,6 +35,29 @@ pub enum AppError {
         /// What conflicts.
         message: String,
     },
+    /// The resource exists but not with this HTTP method.
+    #[error("this method is not allowed here (allowed: {allow})")]
+    MethodNotAllowed {
+        /// The methods that are, for the `Allow` header (`GET, POST`).
+        allow: &'static str,
+    },
+    /// The API token in `Authorization: Bearer` is unknown, revoked or malformed.
+    #[error("the API token is invalid or revoked")]
+    InvalidToken,
+    /// The API token's scope does not allow this call (a `read` token that tried to write).
+    #[error("this API token's scope is `{have}`; this call needs `{needed}`")]
+    InsufficientScope {
+        /// The token's scope.
+        have: papertide_core::TokenScope,
+        /// The scope the call needs.
+        needed: papertide_core::TokenScope,
+    },
+    /// A service the request depends on (arXiv) cannot be reached; try again later.
+    #[error("{message}")]
+    Unavailable {
+        /// What is unavailable.
+        message: String,
+    },
     /// Too many requests; retry after this many seconds.
     #[error("too many requests; try again in {retry_after} s")]
     RateLimited {
@@ -62,6 +85,21 @@ impl AppError {
         AppError::NotFound { what: what.into() }
     }
 
+    /// Adds the headers the error calls for, HTML or JSON: `Retry-After` when rate limited,
+    /// `Allow` for a method not allowed.
+    pub fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        use axum::http::{header, HeaderValue};
+        match self {
+            AppError::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            _ => {}
+        }
+    }
+
     /// The table: (code, status) of each variant.
     pub fn code_and_status(&self) -> (&'static str, StatusCode) {
         match self {
@@ -71,6 +109,10 @@ impl AppError {
             AppError::Forbidden => ("forbidden", StatusCode::FORBIDDEN),
             AppError::Csrf => ("csrf_failed", StatusCode::FORBIDDEN),
             AppError::Conflict { .. } => ("conflict", StatusCode::CONFLICT),
+            AppError::MethodNotAllowed { .. } => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
+            AppError::InvalidToken => ("invalid_token", StatusCode::UNAUTHORIZED),
+            AppError::InsufficientScope { .. } => ("insufficient_scope", StatusCode::FORBIDDEN),
+            AppError::Unavailable { .. } => ("unavailable", StatusCode::SERVICE_UNAVAILABLE),
             AppError::RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             AppError::Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
@@ -106,11 +148,7 @@ impl IntoResponse for AppError {
         }
         let message = self.to_string();
         let mut response = (status, crate::layout::error_page(status, code, &message)).into_response();
-        if let AppError::RateLimited { retry_after } = self {
-            if let Ok(v) = retry_after.to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-        }
+        self.add_headers(response.headers_mut());
         response
     }
 }

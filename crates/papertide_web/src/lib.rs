@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", get(pages::auth::signin_form).post(pages::auth::signin))
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
+        .route("/settings/tokens", post(pages::tokens::create))
+        .route("/settings/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/comments/{id}", post(pages::paper::comment_action))
         .route("/api/docs", get(api::docs::page_handler))
         .route("/healthz", get(healthz))
@@ -103,6 +105,16 @@ fn api_routes(state: AppState) -> Router<AppState> {
         .route("/api/daily_papers", get(api::hf::daily_papers))
         .route("/api/papers/search", get(api::hf::search))
         .route("/api/papers/{*id}", get(api::hf::paper))
+        .route("/api/v1/papers", post(api::papers::submit))
+        .route(
+            "/api/v1/papers/{*rest}",
+            get(api::papers::get).post(api::papers::post).put(api::papers::put).delete(api::papers::delete),
+        )
+        .route("/api/v1/search", get(api::search::search))
+        .route("/api/v1/users/{name}", get(api::users::profile))
+        .route("/api/v1/me", get(api::users::me))
+        .route("/api/v1/me/export", get(api::users::me_export))
+        .route("/api/v1/export/papers", get(api::users::export_papers))
         .layer(axum::middleware::from_fn_with_state(state, api::http::layer))
 }
 

@@ -78,8 +78,8 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 #[derive(Debug, Clone)]
 struct FreshCsrf(String);
 
-/// Middleware: gives every visitor a `pt_csrf` cookie, so the forms of their first page
-/// already carry a token that the next POST can match.
+/// Middleware: gives every visitor a `pt_csrf` cookie with their first HTML page, so its
+/// forms already carry a token that the next POST can match.
 pub async fn ensure_csrf_cookie(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let fresh = cookie(&parts, CSRF_COOKIE).is_none_or(str::is_empty).then(random_token);
@@ -88,7 +88,14 @@ pub async fn ensure_csrf_cookie(State(state): State<AppState>, mut request: Requ
     }
     request = Request::from_parts(parts, body);
     let mut response = next.run(request).await;
-    if let Some(token) = fresh {
+    // Only pages carry forms. JSON, feeds and assets may sit in shared caches
+    // (`Cache-Control: public`), which must never hand one visitor's cookie to another.
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let Some(token) = fresh.filter(|_| is_page) {
         response.headers_mut().append(SET_COOKIE, set_cookie(CSRF_COOKIE, &token, None, state.config().secure_cookies));
     }
     response

@@ -11,6 +11,7 @@ pub mod search;
 pub mod serve;
 mod sink;
 pub mod stats;
+pub mod token;
 
 use anyhow::Context;
 use papertide_store::SqliteStore;

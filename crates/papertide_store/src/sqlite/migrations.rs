@@ -139,6 +139,25 @@ CREATE INDEX comments_paper ON comments (paper_pk, created_at);
 CREATE INDEX comments_user ON comments (user_pk, created_at);
 "#,
     ),
+    (
+        4,
+        "api_tokens",
+        r#"
+-- Personal API tokens, keyed by a hash of the secret (the secret itself is never stored).
+-- Revoking deletes the row.
+CREATE TABLE api_tokens (
+    pk           INTEGER PRIMARY KEY,
+    user_pk      INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    token_hash   BLOB    NOT NULL UNIQUE,
+    hint         TEXT    NOT NULL,
+    scope        TEXT    NOT NULL CHECK (scope IN ('read', 'write')),
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_pk);
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

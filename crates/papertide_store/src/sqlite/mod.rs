@@ -13,6 +13,7 @@ mod embeddings;
 mod feed;
 pub mod migrations;
 mod papers;
+mod tokens;
 mod users;
 mod votes;
 
@@ -25,8 +26,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats, UserActivity};
 use papertide_core::{
-    Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session, SubmitOutcome,
-    User, UserId, UserName,
+    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session,
+    SubmitOutcome, TokenId, TokenScope, User, UserId, UserName,
 };
 use users::UserColumn;
 
@@ -300,6 +301,37 @@ impl Store for SqliteStore {
 
     fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         Ok(lock(&self.writer).execute("DELETE FROM sessions WHERE expires_at <= ?1", [now.timestamp()])? as u64)
+    }
+
+    fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &[u8],
+        hint: &str,
+        scope: TokenScope,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken, StoreError> {
+        tokens::create(&mut lock(&self.writer), user, name, token_hash, hint, scope, now)
+    }
+
+    fn api_token(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(User, ApiToken)>, StoreError> {
+        let Some((user, mut token, stale)) = self.with_reader(|c| tokens::by_hash(c, token_hash, now))? else {
+            return Ok(None);
+        };
+        if stale {
+            tokens::touch(&lock(&self.writer), token_hash, now)?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some((user, token)))
+    }
+
+    fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        self.with_reader(|c| tokens::of_user(c, user))
+    }
+
+    fn revoke_api_token(&self, user: UserId, id: TokenId) -> Result<bool, StoreError> {
+        tokens::revoke(&lock(&self.writer), user, id)
     }
 
     fn submit(

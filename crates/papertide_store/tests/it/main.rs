@@ -5,6 +5,7 @@ mod daily_feed;
 mod feed;
 mod papers;
 mod sqlite;
+mod tokens;
 mod users;
 mod votes_comments;
 

@@ -67,7 +67,7 @@ fn check_reports_damage() {
 }
 
 #[test]
-fn a_version_2_database_migrates_to_3_and_keeps_its_papers() {
+fn a_version_2_database_migrates_to_the_latest_and_keeps_its_papers() {
     use papertide_store::sqlite::migrations::MIGRATIONS;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(papertide_store::sqlite::DB_FILE);
@@ -99,13 +99,24 @@ fn a_version_2_database_migrates_to_3_and_keeps_its_papers() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, (1..=papertide_store::sqlite::migrations::latest()).collect::<Vec<_>>());
     let old: papertide_core::PaperId = "2401.00001".parse().unwrap();
     assert_eq!(store.paper(&old).unwrap().unwrap().title, "Old paper");
     // The new tables work with the old rows.
     let ada = crate::user(&store, "ada");
     assert!(store.upvote(ada.id, &old, crate::t("2024-01-01T00:00:00Z")).unwrap());
     assert_eq!(store.community(&old).unwrap().upvotes, 1);
+    let token = store
+        .create_api_token(
+            ada.id,
+            "cli",
+            b"h",
+            "pt_x",
+            papertide_core::TokenScope::Read,
+            crate::t("2024-01-01T00:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(store.api_tokens(ada.id).unwrap(), vec![token]);
     assert!(store.check().unwrap().is_ok());
     drop(store);
     // Reopening runs nothing again and keeps everything.
@@ -114,5 +125,5 @@ fn a_version_2_database_migrates_to_3_and_keeps_its_papers() {
     assert_eq!(store.community(&old).unwrap().upvotes, 1);
     assert_eq!(store.user_by_id(ada.id).unwrap().unwrap().name.as_str(), "ada");
     let n: i64 = conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 3);
+    assert_eq!(n, papertide_store::sqlite::migrations::latest());
 }

@@ -3,6 +3,8 @@
 //!
 //! - Each client IP address may make `[web] api_per_minute` requests a minute (default 600);
 //!   beyond that: `429` with `Retry-After` and a JSON error.
+//! - Calls made with a token (`Authorization`) get `Cache-Control: private, no-cache` instead,
+//!   and every answer `Vary: Authorization`.
 //! - Every successful `GET` answer gets a strong `ETag` (SHA-256 of the body) and
 //!   `Cache-Control: public, max-age=30` (feeds move with votes; thirty seconds is what a
 //!   polling script can live with). A request whose `If-None-Match` names the current ETag gets
@@ -29,6 +31,9 @@ const MAX_TAGGED_BODY: usize = 8 * 1024 * 1024;
 /// How long clients and proxies may reuse an API answer.
 pub const CACHE_CONTROL: &str = "public, max-age=30";
 
+/// `Cache-Control` of answers to calls made with a token.
+pub const PRIVATE_CACHE_CONTROL: &str = "private, no-cache";
+
 /// The `Access-Control-Allow-Origin` value for `origin`, if it is allowed.
 fn allowed_origin(state: &AppState, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
     let origins = &state.config().cors_origins;
@@ -44,11 +49,13 @@ fn allowed_origin(state: &AppState, origin: Option<&HeaderValue>) -> Option<Head
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let cors = allowed_origin(&state, request.headers().get(header::ORIGIN));
     if request.method() == Method::OPTIONS {
+        let allow = HeaderValue::from_static(super::papers::allowed_methods(request.uri().path()));
         let mut response = StatusCode::NO_CONTENT.into_response();
+        response.headers_mut().insert(header::ALLOW, allow.clone());
         if let Some(origin) = cors {
             let h = response.headers_mut();
             h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, OPTIONS"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, allow);
             h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
             h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
             h.append(header::VARY, HeaderValue::from_static("Origin"));
@@ -66,6 +73,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
     }
     let is_get = request.method() == Method::GET;
+    let private = request.headers().contains_key(header::AUTHORIZATION);
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let mut response = next.run(request).await;
     if let Some(origin) = cors {
@@ -88,7 +96,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if let Ok(v) = HeaderValue::from_str(&tag) {
         parts.headers.insert(header::ETAG, v);
     }
-    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    // An answer to a token may hold the owner's data: only their own client may keep it.
+    let cache_control = if private { PRIVATE_CACHE_CONTROL } else { CACHE_CONTROL };
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    parts.headers.append(header::VARY, HeaderValue::from_static("Authorization"));
     let matches = if_none_match.as_ref().and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(',').map(str::trim).any(|t| t == tag || t == "*" || t.strip_prefix("W/") == Some(&tag))
     });

@@ -6,4 +6,5 @@ pub mod feeds;
 pub mod paper;
 pub mod search;
 pub mod submit;
+pub mod tokens;
 pub mod user;

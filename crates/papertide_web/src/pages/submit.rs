@@ -65,27 +65,8 @@ pub async fn submit(
         let msg = format!("`{}` is not an arXiv id or URL (for example 2401.01234).", f.paper.trim());
         return Ok((StatusCode::BAD_REQUEST, view(&viewer, Some((&msg, true)), &f.paper)).into_response());
     };
-    let arxiv = arxiv.without_version();
-    let id = PaperId::arxiv(&arxiv);
-    let store = state.store().clone();
-    let fetcher = state.fetcher().clone();
-    let today = Utc::now().date_naive();
-    let wanted = id.clone();
-    let outcome = state
-        .blocking(move || -> Result<Option<SubmitOutcome>, AppError> {
-            if store.paper(&wanted)?.is_none() {
-                let fetched = fetcher.fetch(&arxiv).map_err(|e| {
-                    tracing::warn!(paper.id = %arxiv, error = %e, "fetching a submitted paper failed");
-                    AppError::Conflict {
-                        message: format!("arXiv could not be reached to fetch {arxiv}; try again later"),
-                    }
-                })?;
-                let Some(paper) = fetched else { return Ok(None) };
-                store.upsert_papers(&[paper])?;
-            }
-            Ok(Some(store.submit(&wanted, today, Some(user.id), false, Utc::now())?))
-        })
-        .await;
+    let id = PaperId::arxiv(&arxiv.without_version());
+    let outcome = submit_paper(&state, user.id, &arxiv).await;
     match outcome {
         Ok(Some(SubmitOutcome::Submitted)) => Ok(Redirect::to(&format!("/papers/{id}")).into_response()),
         Ok(Some(SubmitOutcome::AlreadyOnFeed { by })) => {
@@ -97,9 +78,39 @@ pub async fn submit(
             let msg = format!("arXiv has no paper {id}.");
             Ok((StatusCode::NOT_FOUND, view(&viewer, Some((&msg, true)), &f.paper)).into_response())
         }
-        Err(AppError::Conflict { message }) => {
+        Err(AppError::Unavailable { message }) => {
             Ok((StatusCode::SERVICE_UNAVAILABLE, view(&viewer, Some((&message, true)), &f.paper)).into_response())
         }
         Err(e) => Err(e),
     }
+}
+
+/// Puts the paper `arxiv` (any version) on today's feed as `user`, fetching it from arXiv
+/// first when it is not in the database. `Ok(None)`: arXiv has no such paper;
+/// [`AppError::Unavailable`]: arXiv could not be reached. Used by this page and the API.
+pub async fn submit_paper(
+    state: &AppState,
+    user: papertide_core::UserId,
+    arxiv: &ArxivId,
+) -> Result<Option<SubmitOutcome>, AppError> {
+    let arxiv = arxiv.without_version();
+    let id = PaperId::arxiv(&arxiv);
+    let store = state.store().clone();
+    let fetcher = state.fetcher().clone();
+    let today = Utc::now().date_naive();
+    state
+        .blocking(move || -> Result<Option<SubmitOutcome>, AppError> {
+            if store.paper(&id)?.is_none() {
+                let fetched = fetcher.fetch(&arxiv).map_err(|e| {
+                    tracing::warn!(paper.id = %arxiv, error = %e, "fetching a submitted paper failed");
+                    AppError::Unavailable {
+                        message: format!("arXiv could not be reached to fetch {arxiv}; try again later"),
+                    }
+                })?;
+                let Some(paper) = fetched else { return Ok(None) };
+                store.upsert_papers(&[paper])?;
+            }
+            Ok(Some(store.submit(&id, today, Some(user), false, Utc::now())?))
+        })
+        .await
 }

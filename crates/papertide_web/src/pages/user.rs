@@ -1,4 +1,5 @@
-//! The profile page `/users/NAME`: the user's submissions, upvotes and comments.
+//! The profile page `/users/NAME`: the user's submissions, upvotes and comments, and, on one's
+//! own page, one's API tokens ([`super::tokens`]).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -19,14 +20,16 @@ pub async fn profile(
     let name: UserName = name.parse().map_err(|_| AppError::not_found(format!("user {name}")))?;
     let store = state.store().clone();
     let wanted = name.clone();
+    let me = viewer.user().filter(|u| u.name == name).map(|u| u.id);
     let found = state
         .blocking(move || -> Result<_, AppError> {
             let Some(user) = store.user_by_name(&wanted)? else { return Ok(None) };
             let activity = store.user_activity(user.id, 50)?;
-            Ok(Some((user, activity)))
+            let tokens = me.map(|id| store.api_tokens(id)).transpose()?;
+            Ok(Some((user, activity, tokens)))
         })
         .await?;
-    let Some((user, activity)) = found else { return Err(AppError::not_found(format!("user {name}"))) };
+    let Some((user, activity, tokens)) = found else { return Err(AppError::not_found(format!("user {name}"))) };
     let title = user.name.to_string();
     let shell = Shell { title: &title, viewer: &viewer, query: "", description: None };
     let body = html! {
@@ -53,6 +56,7 @@ pub async fn profile(
                 }
             } }
         }
+        @if let Some(tokens) = &tokens { (super::tokens::section(&viewer, tokens)) }
     };
     Ok(page(&shell, body).into_response())
 }

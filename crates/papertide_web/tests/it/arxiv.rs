@@ -69,3 +69,20 @@ async fn a_submitted_paper_is_fetched_from_arxiv_and_duplicates_are_refused() {
     assert_eq!(junk.status, StatusCode::BAD_REQUEST);
     assert!(junk.body.contains("is not an arXiv id"));
 }
+
+#[tokio::test]
+async fn the_api_submits_papers_fetched_from_arxiv() {
+    let config =
+        HarvestConfig { api_base_url: arxiv_server(), min_interval_ms: 0, max_retries: 0, ..Default::default() };
+    let mut app = App::with_fetcher(Some(Arc::new(ArxivFetcher::new(&config).unwrap())));
+    let token = crate::api_v1::token(&mut app, "hedy", "write").await;
+    let submit = |id: &str| serde_json::json!({ "id": id });
+    let r = app.api("POST", "/api/v1/papers", Some(&token), Some(submit("arXiv:1605.08386v1"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let out: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(out["paper"]["id"], "1605.08386");
+    assert_eq!(out["paper"]["submitted_by"], "hedy");
+    assert!(out["paper"]["title"].as_str().is_some_and(|t| !t.is_empty()), "fetched from arXiv: {}", r.body);
+    let missing = app.api("POST", "/api/v1/papers", Some(&token), Some(submit("2601.00001"))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "arXiv has no such paper: {}", missing.body);
+}

@@ -4,6 +4,7 @@
 //! submissions.
 
 mod api;
+mod api_v1;
 mod app;
 mod arxiv;
 mod feeds;
