@@ -10,6 +10,7 @@
 //!   feed of submitted papers.
 //! - [`Comment`], [`CommentBody`] ([`comment`]): discussion under a paper.
 //! - [`ApiToken`], [`TokenScope`] ([`token`]): personal API tokens.
+//! - [`Subscription`], [`Topics`], [`OutboxEntry`] ([`subscription`]): email digests.
 //!
 //! Storage lives in `papertide_store`, parsing of external formats in `papertide_ingest`.
 
@@ -17,6 +18,7 @@ pub mod comment;
 pub mod feed;
 pub mod id;
 pub mod paper;
+pub mod subscription;
 pub mod token;
 pub mod user;
 
@@ -26,5 +28,8 @@ pub use feed::{
 };
 pub use id::{ArxivId, IdError, PaperId};
 pub use paper::{valid_category, valid_category_filter, Community, Links, MergeOutcome, Paper, Source};
+pub use subscription::{
+    check_email, Frequency, FrequencyError, OutboxEntry, OutboxStatus, Subscription, SubscriptionId, Topics,
+};
 pub use token::{token_name, ApiToken, ScopeError, TokenId, TokenScope, TOKEN_PREFIX};
 pub use user::{Role, RoleError, Session, User, UserId, UserName, UserNameError};

@@ -26,8 +26,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use papertide_core::{
-    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session,
-    SubmitOutcome, TokenId, TokenScope, User, UserId, UserName,
+    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Frequency, OutboxEntry, Paper, PaperId,
+    Role, Session, SubmitOutcome, Subscription, SubscriptionId, TokenId, TokenScope, Topics, User, UserId, UserName,
 };
 
 /// Errors of the store.
@@ -241,6 +241,77 @@ pub trait Store: Send + Sync {
 
     /// Revokes (deletes) one of a user's tokens; false when the user has no such token.
     fn revoke_api_token(&self, user: UserId, id: TokenId) -> Result<bool, StoreError>;
+
+    // --- email subscriptions and the outbox (see `sqlite::mail`) ---
+
+    /// Subscribes `email` (compared lowercased), or updates the address's subscription; one
+    /// that had unsubscribed or was disabled starts over unconfirmed. Returns it and whether it
+    /// needs (re)confirmation. An unknown user is [`StoreError::NotFound`].
+    fn subscribe(
+        &self,
+        email: &str,
+        user: Option<UserId>,
+        frequency: Frequency,
+        topics: &Topics,
+        now: DateTime<Utc>,
+    ) -> Result<(Subscription, bool), StoreError>;
+
+    /// One subscription by key.
+    fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError>;
+
+    /// Subscriptions of a user, in key order.
+    fn subscriptions_of(&self, user: UserId) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Confirmed, not unsubscribed, not disabled subscriptions of `frequency`, in key order.
+    fn active_subscriptions(&self, frequency: Frequency) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Confirms a subscription; false when unknown or already confirmed.
+    fn confirm_subscription(&self, id: SubscriptionId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Unsubscribes; false when unknown or already unsubscribed.
+    fn unsubscribe(&self, id: SubscriptionId, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Adds a message to the outbox unless one exists for this subscription, kind and period;
+    /// true when added.
+    fn enqueue_mail(
+        &self,
+        subscription: SubscriptionId,
+        kind: &str,
+        period: &str,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Whether the outbox has a message for this subscription, kind and period.
+    fn has_mail(&self, subscription: SubscriptionId, kind: &str, period: &str) -> Result<bool, StoreError>;
+
+    /// Claims up to `limit` due messages for sending (each `sending`, one more attempt, held
+    /// until `lease_until`; a sender that dies leaves them due again then). Digests of
+    /// subscriptions no longer active are failed instead.
+    fn claim_due_mail(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Records that a message was accepted by the SMTP server.
+    fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Records a failed attempt: retried at `retry_at`, or (none) failed for good, which
+    /// counts against the subscription and disables it at `disable_after` failures in a row
+    /// (returns true when it did).
+    fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        disable_after: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// A subscription's outbox, oldest first.
+    fn outbox_of(&self, subscription: SubscriptionId) -> Result<Vec<OutboxEntry>, StoreError>;
 
     // --- the daily feed (see `sqlite::feed`) ---
 

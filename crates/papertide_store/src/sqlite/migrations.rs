@@ -158,6 +158,45 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_user ON api_tokens (user_pk);
 "#,
     ),
+    (
+        5,
+        "subscriptions_outbox",
+        r#"
+-- Email subscriptions. email_lower is unique: one subscription per address.
+CREATE TABLE subscriptions (
+    pk              INTEGER PRIMARY KEY,
+    email           TEXT    NOT NULL,
+    email_lower     TEXT    NOT NULL UNIQUE,
+    user_pk         INTEGER REFERENCES users (pk) ON DELETE SET NULL,
+    frequency       TEXT    NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+    topics          TEXT    NOT NULL,  -- JSON (papertide_core::Topics)
+    confirmed_at    INTEGER,
+    unsubscribed_at INTEGER,
+    disabled_at     INTEGER,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX subscriptions_user ON subscriptions (user_pk);
+
+-- The outbox: one row per subscription, kind and period, built once (the UNIQUE constraint
+-- makes a rerun of a digest build idempotent), then sent with retries.
+CREATE TABLE outbox (
+    pk              INTEGER PRIMARY KEY,
+    subscription_pk INTEGER NOT NULL REFERENCES subscriptions (pk) ON DELETE CASCADE,
+    kind            TEXT    NOT NULL,
+    period          TEXT    NOT NULL,
+    message         TEXT    NOT NULL,  -- the rendered mail, JSON
+    status          TEXT    NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    UNIQUE (subscription_pk, kind, period)
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

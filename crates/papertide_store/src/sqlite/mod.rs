@@ -11,6 +11,7 @@ mod comments;
 mod community;
 mod embeddings;
 mod feed;
+mod mail;
 pub mod migrations;
 mod papers;
 mod tokens;
@@ -26,8 +27,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats, UserActivity};
 use papertide_core::{
-    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Paper, PaperId, Role, Session,
-    SubmitOutcome, TokenId, TokenScope, User, UserId, UserName,
+    ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Frequency, OutboxEntry, Paper, PaperId,
+    Role, Session, SubmitOutcome, Subscription, SubscriptionId, TokenId, TokenScope, Topics, User, UserId, UserName,
 };
 use users::UserColumn;
 
@@ -332,6 +333,86 @@ impl Store for SqliteStore {
 
     fn revoke_api_token(&self, user: UserId, id: TokenId) -> Result<bool, StoreError> {
         tokens::revoke(&lock(&self.writer), user, id)
+    }
+
+    fn subscribe(
+        &self,
+        email: &str,
+        user: Option<UserId>,
+        frequency: Frequency,
+        topics: &Topics,
+        now: DateTime<Utc>,
+    ) -> Result<(Subscription, bool), StoreError> {
+        mail::subscribe(&mut lock(&self.writer), email, user, frequency, topics, now)
+    }
+
+    fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
+        self.with_reader(|c| mail::get(c, id))
+    }
+
+    fn subscriptions_of(&self, user: UserId) -> Result<Vec<Subscription>, StoreError> {
+        self.with_reader(|c| mail::list(c, "s.user_pk = ?1", &[&user.0]))
+    }
+
+    fn active_subscriptions(&self, frequency: Frequency) -> Result<Vec<Subscription>, StoreError> {
+        self.with_reader(|c| {
+            mail::list(
+                c,
+                "s.frequency = ?1 AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.disabled_at IS NULL",
+                &[&frequency.as_str()],
+            )
+        })
+    }
+
+    fn confirm_subscription(&self, id: SubscriptionId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        mail::stamp(&lock(&self.writer), id, mail::SubColumn::Confirmed, now)
+    }
+
+    fn unsubscribe(&self, id: SubscriptionId, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        mail::stamp(&lock(&self.writer), id, mail::SubColumn::Unsubscribed, now)
+    }
+
+    fn enqueue_mail(
+        &self,
+        subscription: SubscriptionId,
+        kind: &str,
+        period: &str,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        mail::enqueue(&lock(&self.writer), subscription, kind, period, message, now)
+    }
+
+    fn has_mail(&self, subscription: SubscriptionId, kind: &str, period: &str) -> Result<bool, StoreError> {
+        self.with_reader(|c| mail::has(c, subscription, kind, period))
+    }
+
+    fn claim_due_mail(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        mail::claim_due(&mut lock(&self.writer), now, lease_until, limit)
+    }
+
+    fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        mail::mark_sent(&mut lock(&self.writer), id, now)
+    }
+
+    fn mark_mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        disable_after: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        mail::mark_failed(&mut lock(&self.writer), id, error, retry_at, disable_after, now)
+    }
+
+    fn outbox_of(&self, subscription: SubscriptionId) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.with_reader(|c| mail::entries_of(c, subscription))
     }
 
     fn submit(
