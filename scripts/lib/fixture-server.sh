@@ -4,6 +4,8 @@
 #
 #   start_fixture_server LOG_FILE     # sets $url (http://127.0.0.1:PORT), $bin, $tmp
 #
+# PAPERTIDE_FIXTURE_ADDR=127.0.0.1:PORT serves on a chosen port (default: a free one).
+#
 # The fixture: the first 300 papers of the daily cs listings (two listing days of March 2026)
 # and the 200 papers of the Kaggle snapshot head (2007, mostly physics and maths). The server
 # is stopped and the data directory removed when the calling script exits.
@@ -39,7 +41,7 @@ start_fixture_server() {
   "$bin" --data-dir "$tmp/data" import "$tmp/daily-head300.jsonl" "$kaggle"
 
   # Port 0: the server picks a free port and says which.
-  "$bin" --data-dir "$tmp/data" serve --addr 127.0.0.1:0 --auto-feature cs --log info >"$log" 2>&1 &
+  "$bin" --data-dir "$tmp/data" serve --addr "${PAPERTIDE_FIXTURE_ADDR:-127.0.0.1:0}" --auto-feature cs --log info >"$log" 2>&1 &
   server_pid=$!
   url=""
   for _ in $(seq 1 300); do

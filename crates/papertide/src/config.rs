@@ -30,6 +30,9 @@ pub struct Config {
     pub addr: String,
     /// The web application (`[web]`; e.g. `PAPERTIDE_WEB__SECURE_COOKIES=true`).
     pub web: papertide_web::WebConfig,
+    /// Email: digests, confirmations, SMTP (`[mail]`; e.g. `PAPERTIDE_MAIL__ENABLED=true`,
+    /// `PAPERTIDE_MAIL__SMTP__HOST=smtp.example.org`). The SMTP password is masked in logs.
+    pub mail: papertide_mail::config::MailConfig,
 }
 
 /// Settings of `papertide import`.
@@ -55,6 +58,7 @@ impl Default for Config {
             model_dir: None,
             addr: "127.0.0.1:8000".to_string(),
             web: Default::default(),
+            mail: Default::default(),
         }
     }
 }

@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::admin::UserCommand,
     },
+    /// Email digests: build the due ones and send the outbox
+    Digest {
+        #[command(subcommand)]
+        command: cmd::digest::Command,
+    },
     /// Personal API tokens: create, list, revoke
     Token {
         #[command(subcommand)]
@@ -118,6 +123,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::Feature(args) => cmd::admin::feature(&config, args),
         Command::User { command } => cmd::admin::user(&config, command),
+        Command::Digest { command } => cmd::digest::run(&config, command),
         Command::Token { command } => cmd::token::run(&config, command),
         Command::Search(args) => cmd::search::search(&config, args),
         Command::Similar(args) => cmd::search::similar(&config, args),

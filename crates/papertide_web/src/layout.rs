@@ -55,6 +55,7 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                         }
                         nav aria-label="Account" {
                             a href="/papers/submit" { "Submit" }
+                            a href="/subscribe" title="Get trending papers in your email inbox" { "Subscribe" }
                             @match shell.viewer.user() {
                                 Some(user) => {
                                     a href={ "/users/" (user.name) } { (user.name) }

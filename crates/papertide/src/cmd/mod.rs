@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod db;
+pub mod digest;
 pub mod eval;
 pub mod export;
 pub mod harvest;

@@ -91,6 +91,36 @@ fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, stop
     }
 }
 
+/// Builds digests when they are due and sends the outbox (confirmations within `[mail]
+/// poll_secs` of a subscription), until `stop`.
+fn mail_worker(
+    engine: &SearchEngine,
+    mailer: &dyn papertide_mail::smtp::Mailer,
+    config: &papertide_mail::config::MailConfig,
+    stop: &AtomicBool,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        match super::digest::tick(engine, mailer, config, None, None, false, stop) {
+            Ok((built, sent)) if built.built + sent.sent + sent.retried + sent.failed > 0 => {
+                tracing::info!(
+                    built = built.built,
+                    sent = sent.sent,
+                    retried = sent.retried,
+                    failed = sent.failed,
+                    "mail"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "the mail worker failed; retrying"),
+        }
+        let mut slept = Duration::ZERO;
+        while slept < Duration::from_secs(config.poll_secs.max(1)) && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(100));
+            slept += Duration::from_millis(100);
+        }
+    }
+}
+
 pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr: SocketAddr = match args.addr {
         Some(a) => a,
@@ -116,6 +146,20 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
             .context("starting the index worker")?
     };
 
+    let mail = if config.mail.enabled {
+        let mailer = papertide_mail::smtp::SmtpMailer::new(&config.mail.smtp).context("setting up SMTP")?;
+        let (engine, stop, mail_config) = (engine.clone(), stop.clone(), super::digest::mail_config(config));
+        Some(
+            std::thread::Builder::new()
+                .name("mail-worker".into())
+                .spawn(move || mail_worker(&engine, &mailer, &mail_config, &stop))
+                .context("starting the mail worker")?,
+        )
+    } else {
+        eprintln!("note: mail is off ([mail] enabled = false): subscriptions are recorded, nothing is sent");
+        None
+    };
+
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
     let served = runtime.block_on(papertide_web::serve(
         addr,
@@ -128,6 +172,9 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     stop.store(true, Ordering::SeqCst);
     if background.join().is_err() {
         tracing::error!("the index worker panicked");
+    }
+    if mail.is_some_and(|m| m.join().is_err()) {
+        tracing::error!("the mail worker panicked");
     }
     served.with_context(|| format!("serving on {addr}"))?;
     eprintln!("stopped");

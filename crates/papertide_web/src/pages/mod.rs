@@ -6,5 +6,6 @@ pub mod feeds;
 pub mod paper;
 pub mod search;
 pub mod submit;
+pub mod subscribe;
 pub mod tokens;
 pub mod user;

@@ -10,3 +10,4 @@ mod arxiv;
 mod feeds;
 mod pages;
 mod security;
+mod subscribe;
