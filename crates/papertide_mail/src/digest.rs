@@ -137,6 +137,8 @@ pub trait PaperPicker {
 pub struct FeedPicker<'a> {
     store: &'a dyn Store,
     base_url: String,
+    /// The feed of the last period asked for: every subscriber reads the same one.
+    cached: std::sync::Mutex<Option<(Period, std::sync::Arc<Vec<papertide_core::FeedItem>>)>>,
 }
 
 /// Feed items looked at per digest.
@@ -145,7 +147,28 @@ const FEED_DEPTH: usize = 500;
 impl<'a> FeedPicker<'a> {
     /// A picker over `store`; links start with `base_url`.
     pub fn new(store: &'a dyn Store, base_url: &str) -> FeedPicker<'a> {
-        FeedPicker { store, base_url: base_url.trim_end_matches('/').to_string() }
+        FeedPicker { store, base_url: base_url.trim_end_matches('/').to_string(), cached: Default::default() }
+    }
+
+    /// The period's feed, best first, read once per period.
+    fn items(&self, period: &Period) -> Result<std::sync::Arc<Vec<papertide_core::FeedItem>>, DigestError> {
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, items)) = cached.as_ref() {
+            if p == period {
+                return Ok(items.clone());
+            }
+        }
+        let query = FeedQuery {
+            sort: FeedSort::Upvotes,
+            window: period.window(),
+            category: None,
+            submitter: None,
+            cursor: None,
+            limit: FEED_DEPTH,
+        };
+        let items = std::sync::Arc::new(self.store.feed(&query, Utc::now())?.items);
+        *cached = Some((*period, items.clone()));
+        Ok(items)
     }
 }
 
@@ -160,18 +183,10 @@ fn in_category(category: &str, wanted: &str) -> bool {
 
 impl PaperPicker for FeedPicker<'_> {
     fn pick(&self, sub: &Subscription, period: &Period, limit: usize) -> Result<Vec<DigestPaper>, DigestError> {
-        let query = FeedQuery {
-            sort: FeedSort::Upvotes,
-            window: period.window(),
-            category: None,
-            submitter: None,
-            cursor: None,
-            limit: FEED_DEPTH,
-        };
-        let items = self.store.feed(&query, Utc::now())?.items;
+        let items = self.items(period)?;
         let t = &sub.topics;
         let mut out = Vec::new();
-        for item in items {
+        for item in items.iter() {
             let p = &item.paper;
             let reason = if let Some(c) = t.categories.iter().find(|c| p.categories.iter().any(|pc| in_category(pc, c)))
             {

@@ -179,7 +179,8 @@ const RESERVED_HEADERS: [&str; 12] = [
     "return-path",
 ];
 
-/// Sends mails over SMTP with lettre's blocking transport (one connection per mail).
+/// Sends mails over SMTP with lettre's blocking transport, reusing connections (lettre's pool:
+/// a digest run sends thousands of mails, and a TLS handshake per mail would dominate).
 pub struct SmtpMailer {
     transport: SmtpTransport,
     from: Mailbox,

@@ -71,6 +71,39 @@ fn notice_page(viewer: &Viewer, title: &str, status: StatusCode, text: Markup) -
     r
 }
 
+/// The "Email digests" section of the owner's profile page: their subscriptions (made while
+/// signed in) with what they receive and an unsubscribe button each (`tokens`: each
+/// subscription's signed unsubscribe token).
+pub fn profile_section(subs: &[(papertide_core::Subscription, String)]) -> Markup {
+    html! {
+        section #email-digests aria-labelledby="digests-h" {
+            h2 #digests-h { "Email digests" }
+            @if subs.is_empty() {
+                p.muted { "None. " a href="/subscribe" { "Get trending papers in your email inbox" } "." }
+            }
+            ul { @for (s, token) in subs {
+                li {
+                    b { (s.email) } " · " (s.frequency.as_str()) " · "
+                    @if s.disabled_at.is_some() { "stopped after delivery failures" }
+                    @else if s.unsubscribed_at.is_some() { "unsubscribed" }
+                    @else if s.confirmed_at.is_none() { "waiting for confirmation" }
+                    @else { "active" }
+                    @let t = &s.topics;
+                    @if !t.categories.is_empty() { " · categories: " (t.categories.join(", ")) }
+                    @if !t.authors.is_empty() { " · authors: " (t.authors.join(", ")) }
+                    @if !t.queries.is_empty() { " · alerts: " (t.queries.join("; ")) }
+                    @if s.unsubscribed_at.is_none() && s.disabled_at.is_none() {
+                        form.inline method="post" action={ "/unsubscribe?token=" (token) } {
+                            button.plain type="submit" aria-label={ "Unsubscribe " (s.email) } { "Unsubscribe" }
+                        }
+                    }
+                }
+            } }
+            p { a href="/subscribe" { "Subscribe or change what you receive" } }
+        }
+    }
+}
+
 /// `GET /subscribe`.
 pub async fn form(viewer: Viewer) -> Markup {
     let email = viewer.user().and_then(|u| u.email.clone()).unwrap_or_default();

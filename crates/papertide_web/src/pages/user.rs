@@ -1,5 +1,5 @@
 //! The profile page `/users/NAME`: the user's submissions, upvotes and comments, and, on one's
-//! own page, one's API tokens ([`super::tokens`]).
+//! own page, one's email digests ([`super::subscribe`]) and API tokens ([`super::tokens`]).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -26,10 +26,28 @@ pub async fn profile(
             let Some(user) = store.user_by_name(&wanted)? else { return Ok(None) };
             let activity = store.user_activity(user.id, 50)?;
             let tokens = me.map(|id| store.api_tokens(id)).transpose()?;
-            Ok(Some((user, activity, tokens)))
+            let digests = match me {
+                None => None,
+                Some(id) => {
+                    let signer = papertide_mail::link::Signer::from_store(&*store)?;
+                    let subs = store.subscriptions_of(id)?;
+                    let unsubscribe = papertide_mail::link::Purpose::Unsubscribe;
+                    Some(
+                        subs.into_iter()
+                            .map(|s| {
+                                let token = signer.token(unsubscribe, s.id, None);
+                                (s, token)
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                }
+            };
+            Ok(Some((user, activity, tokens, digests)))
         })
         .await?;
-    let Some((user, activity, tokens)) = found else { return Err(AppError::not_found(format!("user {name}"))) };
+    let Some((user, activity, tokens, digests)) = found else {
+        return Err(AppError::not_found(format!("user {name}")));
+    };
     let title = user.name.to_string();
     let shell = Shell { title: &title, viewer: &viewer, query: "", description: None };
     let body = html! {
@@ -56,6 +74,7 @@ pub async fn profile(
                 }
             } }
         }
+        @if let Some(digests) = &digests { (super::subscribe::profile_section(digests)) }
         @if let Some(tokens) = &tokens { (super::tokens::section(&viewer, tokens)) }
     };
     Ok(page(&shell, body).into_response())

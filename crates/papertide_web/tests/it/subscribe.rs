@@ -84,3 +84,29 @@ async fn bad_addresses_and_choices_are_named() {
         app.post_raw("/subscribe", &[("csrf", "forged"), ("email", "a@example.org"), ("frequency", "daily")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn signed_in_subscribers_see_and_stop_their_digests_on_their_profile() {
+    let mut app = App::new();
+    app.sign_up("uma").await;
+    assert!(app.get("/users/uma").await.body.contains("Email digests"));
+    let r = app
+        .post(
+            "/subscribe",
+            "/subscribe",
+            &[("email", "uma@example.org"), ("frequency", "daily"), ("authors", "Ada Lovelace")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let profile = app.get("/users/uma").await.body;
+    assert!(profile.contains("uma@example.org") && profile.contains("waiting for confirmation"), "{profile}");
+    assert!(profile.contains("authors: Ada Lovelace"));
+    let start = profile.find("/unsubscribe?token=").expect("an unsubscribe button");
+    let action = profile[start..].split('"').next().unwrap().to_string();
+    let r = app.post_raw(&action, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(app.get("/users/uma").await.body.contains("unsubscribed"));
+    app.forget_cookies();
+    app.sign_up("vic").await;
+    assert!(!app.get("/users/uma").await.body.contains("uma@example.org"), "only the owner sees them");
+}
