@@ -58,6 +58,7 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                             a href="/subscribe" title="Get trending papers in your email inbox" { "Subscribe" }
                             @match shell.viewer.user() {
                                 Some(user) => {
+                                    a href="/for-you" { "For you" }
                                     a href={ "/users/" (user.name) } { (user.name) }
                                     form.inline method="post" action="/signout" {
                                         input type="hidden" name="csrf" value=(shell.viewer.csrf());

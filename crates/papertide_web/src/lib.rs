@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", get(pages::auth::signin_form).post(pages::auth::signin))
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
+        .route("/for-you", get(pages::for_you::page_handler))
         .route("/subscribe", get(pages::subscribe::form).post(pages::subscribe::subscribe))
         .route("/subscribe/confirm", get(pages::subscribe::confirm))
         .route("/unsubscribe", get(pages::subscribe::unsubscribe_page).post(pages::subscribe::unsubscribe))
@@ -117,6 +118,7 @@ fn api_routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/users/{name}", get(api::users::profile))
         .route("/api/v1/me", get(api::users::me))
         .route("/api/v1/me/export", get(api::users::me_export))
+        .route("/api/v1/me/recommendations", get(pages::for_you::api))
         .route("/api/v1/export/papers", get(api::users::export_papers))
         .layer(axum::middleware::from_fn_with_state(state, api::http::layer))
 }

@@ -12,6 +12,7 @@
 //! how to install it.
 
 pub mod batcher;
+pub mod recommend;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

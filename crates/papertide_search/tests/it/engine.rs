@@ -273,3 +273,48 @@ fn a_changed_abstract_is_embedded_again() {
     assert_eq!(r.hits[0].paper.version, 2);
     assert_eq!(engine.vector_count(), PAPERS.len());
 }
+
+#[test]
+fn recommendations_follow_upvotes_decay_with_age_and_say_why() {
+    use papertide_search::engine::recommend::{Feedback, RecommendOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    let store = engine.store().clone();
+    let key = |id: &str| store.key_of(&id.parse().unwrap()).unwrap().unwrap();
+    let now: chrono::DateTime<chrono::Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
+    let options = RecommendOptions::default();
+    let none = engine.recommend(&[], &Default::default(), 3, now, &options).unwrap();
+    assert!(none.is_empty(), "no upvotes: cold start");
+
+    // Liked: kernelized attention (recent). The other attention paper comes first, with why.
+    let attention = Feedback { key: key("2401.00003"), at: now, liked: true };
+    let recs = engine.recommend(&[attention], &Default::default(), 3, now, &options).unwrap();
+    let first = &recs[0];
+    assert_eq!(
+        first.hit.paper.id.as_str(),
+        "2401.00004",
+        "{:?}",
+        recs.iter().map(|r| r.hit.paper.id.as_str()).collect::<Vec<_>>()
+    );
+    assert_eq!(first.because, Some(key("2401.00003")));
+    assert!(recs.iter().all(|r| r.hit.paper.id.as_str() != "2401.00003"), "never what was upvoted");
+
+    // An old vote on galaxies counts far less than a fresh one on attention.
+    let old_galaxies = Feedback { key: key("2401.00005"), at: now - chrono::Duration::days(720), liked: true };
+    let recs = engine.recommend(&[attention, old_galaxies], &Default::default(), 1, now, &options).unwrap();
+    assert_eq!(recs[0].hit.paper.id.as_str(), "2401.00004");
+    let fresh_galaxies = Feedback { at: now, ..old_galaxies };
+    let recs = engine.recommend(&[fresh_galaxies], &Default::default(), 7, now, &options).unwrap();
+    assert_eq!(recs[0].because, Some(key("2401.00005")));
+
+    // "Not interested" pushes a direction away.
+    let not_softmax = Feedback { key: key("2401.00006"), at: now, liked: false };
+    let with = engine.recommend(&[attention, not_softmax], &Default::default(), 7, now, &options).unwrap();
+    let rank = |recs: &[papertide_search::engine::recommend::Recommendation], id: &str| {
+        recs.iter().position(|r| r.hit.paper.id.as_str() == id)
+    };
+    assert_eq!(rank(&with, "2401.00006"), None, "a paper marked not interested is never recommended");
+    let exclude: std::collections::HashSet<u64> = [key("2401.00004")].into();
+    let excluded = engine.recommend(&[attention], &exclude, 7, now, &options).unwrap();
+    assert_eq!(rank(&excluded, "2401.00004"), None);
+}

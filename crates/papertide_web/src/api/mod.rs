@@ -146,6 +146,7 @@ impl IntoResponse for ApiError {
         users::profile,
         users::me,
         users::me_export,
+        crate::pages::for_you::api,
         users::export_papers,
     ),
     components(schemas(hf::HubItem, hf::HubPaper, hf::HubAuthor, hf::HubUser, ErrorBody, ErrorDetail)),

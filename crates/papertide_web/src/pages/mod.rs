@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod feed;
 pub mod feeds;
+pub mod for_you;
 pub mod paper;
 pub mod search;
 pub mod submit;

@@ -276,3 +276,25 @@ async fn publicly_cacheable_answers_set_no_cookie() {
     let page = app.get("/").await;
     assert!(page.headers.get("set-cookie").is_some_and(|c| c.to_str().unwrap().starts_with("pt_csrf=")), "pages do");
 }
+
+#[tokio::test]
+async fn for_you_starts_from_trending_until_there_is_a_taste() {
+    let mut app = App::new();
+    let day = chrono::NaiveDate::from_ymd_opt(2007, 4, 2).unwrap();
+    for p in crate::app::kaggle(4) {
+        app.store.submit(&p.id, day, None, true, chrono::Utc::now()).unwrap();
+    }
+    let t = token(&mut app, "xena", "read").await;
+    let r = app.api("GET", "/api/v1/me/recommendations", Some(&t), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = body(&r);
+    assert_eq!(list["cold_start"], true, "no upvotes with embeddings (no model in these tests)");
+    let papers = list["papers"].as_array().unwrap();
+    assert_eq!(papers.len(), 4, "{list}");
+    assert!(papers.iter().all(|p| p["reason"] == "Trending this week" && p["title"].is_string()));
+    assert_eq!(app.api("GET", "/api/v1/me/recommendations", None, None).await.status, StatusCode::UNAUTHORIZED);
+    let page = app.get("/for-you").await;
+    assert!(page.body.contains("For you") && page.body.contains("Upvote papers you like"), "{}", page.body);
+    app.forget_cookies();
+    assert!(app.get("/for-you").await.body.contains("Sign in"));
+}
