@@ -11,6 +11,7 @@
 //! - [`Comment`], [`CommentBody`] ([`comment`]): discussion under a paper.
 //! - [`ApiToken`], [`TokenScope`] ([`token`]): personal API tokens.
 //! - [`Subscription`], [`Topics`], [`OutboxEntry`] ([`subscription`]): email digests.
+//! - [`text`]: HTML and XML escaping.
 //!
 //! Storage lives in `papertide_store`, parsing of external formats in `papertide_ingest`.
 
@@ -19,6 +20,7 @@ pub mod feed;
 pub mod id;
 pub mod paper;
 pub mod subscription;
+pub mod text;
 pub mod token;
 pub mod user;
 

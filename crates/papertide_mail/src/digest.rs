@@ -30,6 +30,9 @@ pub enum DigestError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Choosing a subscription's papers failed (a search or recommendation error).
+    #[error("choosing papers: {0}")]
+    Pick(String),
     /// A message could not be rendered or read back.
     #[error("mail: {0}")]
     Mail(#[from] MailError),

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::latex::latex_to_text;
 use crate::smtp::{normalize_message_id, MailError};
+use papertide_core::text::escape_html;
 
 /// A rendered mail, ready to send: stored in the outbox as JSON until delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,22 +149,6 @@ fn environment() -> Result<&'static Environment<'static>, MailError> {
     })
     .as_ref()
     .map_err(|e| MailError::Template(e.clone()))
-}
-
-/// Escapes text for HTML content and quoted attributes.
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 fn render(name: &str, context: &Value) -> Result<String, MailError> {

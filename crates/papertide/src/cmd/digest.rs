@@ -18,6 +18,7 @@ use papertide_mail::digest::{self, DigestError, FeedPicker, PaperPicker, Period}
 use papertide_mail::link::Signer;
 use papertide_mail::message::DigestPaper;
 use papertide_mail::smtp::{Mailer, SmtpMailer};
+use papertide_search::engine::recommend::{Feedback, RecommendOptions};
 use papertide_search::engine::{Mode, SearchEngine, SearchRequest};
 use papertide_search::keyword::Filters;
 
@@ -57,9 +58,60 @@ impl<'a> SearchPicker<'a> {
     }
 }
 
+impl SearchPicker<'_> {
+    /// Adds the user's recommendations (from their upvotes) to `papers`, up to `limit`, each
+    /// saying which upvoted paper it is like. Nothing when they have no upvotes yet.
+    fn for_you(
+        &self,
+        user: papertide_core::UserId,
+        papers: &mut Vec<DigestPaper>,
+        limit: usize,
+    ) -> Result<(), DigestError> {
+        let store = self.engine.store();
+        let upvoted = store.user_activity(user, 500)?.upvoted;
+        let mut feedback = Vec::new();
+        let mut titles = std::collections::HashMap::new();
+        for u in &upvoted {
+            if let Some(key) = store.key_of(&u.paper.id)? {
+                feedback.push(Feedback { key, at: u.upvoted_at, liked: true });
+                titles.insert(key, u.paper.title.clone());
+            }
+        }
+        let recs = self
+            .engine
+            .recommend(&feedback, &Default::default(), limit, Utc::now(), &RecommendOptions::default())
+            .map_err(|e| {
+                DigestError::Mail(papertide_mail::smtp::MailError::Template(format!("recommendations: {e}")))
+            })?;
+        for r in recs {
+            let p = r.hit.paper;
+            if papers.len() >= limit || papers.iter().any(|d| d.id == p.id.to_string()) {
+                continue;
+            }
+            let community = store.community(&p.id)?;
+            papers.push(DigestPaper {
+                id: p.id.to_string(),
+                url: format!("{}/papers/{}", self.base_url, p.id),
+                title: p.title,
+                authors: p.authors,
+                abstract_text: p.abstract_text,
+                upvotes: community.upvotes,
+                reason: Some(match r.because.and_then(|k| titles.get(&k)) {
+                    Some(t) => format!("Similar to “{t}”, which you upvoted"),
+                    None => "For you".to_string(),
+                }),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl PaperPicker for SearchPicker<'_> {
     fn pick(&self, sub: &Subscription, period: &Period, limit: usize) -> Result<Vec<DigestPaper>, DigestError> {
         let mut papers = self.feed.pick(sub, period, limit)?;
+        if let (true, Some(user)) = (sub.topics.for_you, sub.user) {
+            self.for_you(user, &mut papers, limit)?;
+        }
         let (since, until) = match period {
             Period::Day(d) => (*d, *d),
             Period::Week(w) => {

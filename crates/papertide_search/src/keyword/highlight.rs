@@ -14,6 +14,8 @@ use std::collections::HashSet;
 
 use super::parse::{parse, Analyzers, Word};
 use super::schema::analyze;
+pub use papertide_core::text::escape_html;
+use papertide_core::text::push_escaped_html as push_escaped;
 
 /// A paper's title and abstract as safe HTML with `<mark>` around matched words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,26 +24,6 @@ pub struct Highlighted {
     pub title_html: String,
     /// The escaped, highlighted full abstract.
     pub abstract_html: String,
-}
-
-/// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    push_escaped(&mut out, text);
-    out
-}
-
-fn push_escaped(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// Byte ranges of LaTeX math in `text`: `$…$`, `$$…$$`, `\(…\)` and `\[…\]`, closed ones only.

@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::pages::feed::{cached_feed, latest_day};
 use crate::pages::search::{cached_search, SearchParams};
 use crate::state::AppState;
+use papertide_core::text::{escape_xml as escape, push_escaped_xml as escape_into};
 
 /// Most entries in one feed.
 pub const FEED_ITEMS: usize = 50;
@@ -365,37 +366,13 @@ impl Xml {
     }
 }
 
-/// `text` escaped for XML text and attribute values, without the characters XML 1.0 forbids
-/// (control characters but tab, newline and carriage return; U+FFFE, U+FFFF) or discourages
-/// (DEL and the C1 controls).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_into(&mut out, text);
-    out
-}
-
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn escapes_markup_and_drops_illegal_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{1}\u{8}\u{1b}\u{7f}\u{85}\u{fffe}\td\n"), "a&lt;b&gt;&amp;&quot;c&apos;\td\n");
+        assert_eq!(escape("a<b>&\"c'\u{1}\u{8}\u{1b}\u{7f}\u{85}\u{fffe}\td\n"), "a&lt;b&gt;&amp;&quot;c&#39;\td\n");
         assert_eq!(escape("$O(n\\log n)$ ü 𝔽"), "$O(n\\log n)$ ü 𝔽");
     }
 

@@ -52,6 +52,9 @@ fn form_page(viewer: &Viewer, message: Option<(&str, bool)>, email: &str) -> Mar
                     option value="weekly" { "Weekly" }
                 }
                 label { input type="checkbox" name="trending" value="1" checked; " Trending papers" }
+                @if viewer.user().is_some() {
+                    label { input type="checkbox" name="for_you" value="1"; " Papers for you (from what you upvote)" }
+                }
                 label for="sub-categories" { "Categories (optional, comma separated)" }
                 input #sub-categories name="categories" placeholder="cs.LG, cs.CL, stat" size="40";
                 label for="sub-authors" { "Authors to follow (optional, comma separated)" }
@@ -125,6 +128,9 @@ pub struct SubscribeForm {
     /// `1` for the trending feed.
     #[serde(default)]
     pub trending: Option<String>,
+    /// `1` for personal recommendations (signed-in subscribers).
+    #[serde(default)]
+    pub for_you: Option<String>,
     /// Comma-separated categories.
     #[serde(default)]
     pub categories: String,
@@ -149,14 +155,14 @@ fn list(field: &str, text: &str, separator: char) -> Result<Vec<String>, AppErro
 }
 
 impl SubscribeForm {
-    fn topics(&self) -> Result<Topics, AppError> {
+    fn topics(&self, signed_in: bool) -> Result<Topics, AppError> {
         let categories = list("categories", &self.categories, ',')?;
         if let Some(bad) = categories.iter().find(|c| !papertide_core::valid_category_filter(c)) {
             return Err(AppError::bad_request(format!("`categories`: `{bad}` is not a category like cs.LG")));
         }
         Ok(Topics {
             trending: self.trending.as_deref() == Some("1"),
-            for_you: false,
+            for_you: signed_in && self.for_you.as_deref() == Some("1"),
             queries: list("queries", &self.queries, '\n')?,
             categories,
             authors: list("authors", &self.authors, ',')?,
@@ -180,7 +186,7 @@ pub async fn subscribe(
         }
     };
     let frequency: Frequency = f.frequency.parse().map_err(|e| AppError::bad_request(format!("`frequency`: {e}")))?;
-    let topics = f.topics()?;
+    let topics = f.topics(viewer.user().is_some())?;
     let user = viewer.user().map(|u| u.id);
     let store = state.store().clone();
     let base = state.config().base_url.trim_end_matches('/').to_string();
