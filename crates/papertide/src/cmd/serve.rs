@@ -62,22 +62,37 @@ fn auto_feature(store: &dyn Store, categories: &[String]) -> anyhow::Result<u64>
 /// How often the background worker looks for new papers.
 const WORKER_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Brings the keyword index up to date with the store and features new papers.
+fn index_new_papers(engine: &SearchEngine, categories: &[String]) {
+    if let Err(e) = engine.sync(&mut |_| {}) {
+        tracing::error!(error = %e, "background index update failed");
+    }
+    if !categories.is_empty() {
+        match auto_feature(engine.store().as_ref(), categories) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(papers = n, "auto-featured new papers"),
+            Err(e) => tracing::error!(error = %e, "auto-featuring failed"),
+        }
+    }
+}
+
 /// Keeps the indexes current until `stop`: sync the keyword index with the store, then embed
 /// the backlog (each batch stored as it completes; `stop` ends it after the current batch).
+/// A long backlog (a big import) does not hold up new papers: between embedding batches the
+/// keyword index is synced again every [`WORKER_INTERVAL`], so imports are searchable by
+/// keyword within seconds while embedding catches up.
 fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, stop: Arc<AtomicBool>) {
     while !stop.load(Ordering::SeqCst) {
-        if let Err(e) = engine.sync(&mut |_| {}) {
-            tracing::error!(error = %e, "background index update failed");
-        }
-        if !categories.is_empty() {
-            match auto_feature(engine.store().as_ref(), &categories) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(papers = n, "auto-featured new papers"),
-                Err(e) => tracing::error!(error = %e, "auto-featuring failed"),
-            }
-        }
+        index_new_papers(&engine, &categories);
         if engine.model_problem().is_none() {
-            match engine.embed_backlog(batch, &mut |_| {}, &stop) {
+            let mut synced = std::time::Instant::now();
+            let mut between_batches = |_| {
+                if synced.elapsed() >= WORKER_INTERVAL {
+                    index_new_papers(&engine, &categories);
+                    synced = std::time::Instant::now();
+                }
+            };
+            match engine.embed_backlog(batch, &mut between_batches, &stop) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(papers = n, "embedded in the background"),
                 Err(e) => tracing::error!(error = %e, "background embedding failed"),
