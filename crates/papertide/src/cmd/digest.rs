@@ -84,24 +84,36 @@ impl SearchPicker<'_> {
                 DigestError::Mail(papertide_mail::smtp::MailError::Template(format!("recommendations: {e}")))
             })?;
         for r in recs {
-            let p = r.hit.paper;
-            if papers.len() >= limit || papers.iter().any(|d| d.id == p.id.to_string()) {
-                continue;
-            }
-            let community = store.community(&p.id)?;
-            papers.push(DigestPaper {
-                id: p.id.to_string(),
-                url: format!("{}/papers/{}", self.base_url, p.id),
-                title: p.title,
-                authors: p.authors,
-                abstract_text: p.abstract_text,
-                upvotes: community.upvotes,
-                reason: Some(match r.because.and_then(|k| titles.get(&k)) {
-                    Some(t) => format!("Similar to “{t}”, which you upvoted"),
-                    None => "For you".to_string(),
-                }),
-            });
+            let reason = match r.because.and_then(|k| titles.get(&k)) {
+                Some(t) => format!("Similar to “{t}”, which you upvoted"),
+                None => "For you".to_string(),
+            };
+            self.add(papers, r.hit.paper, reason, limit)?;
         }
+        Ok(())
+    }
+
+    /// Adds `paper` with its `reason` unless the digest is full or already holds it.
+    fn add(
+        &self,
+        papers: &mut Vec<DigestPaper>,
+        p: papertide_core::Paper,
+        reason: String,
+        limit: usize,
+    ) -> Result<(), DigestError> {
+        if papers.len() >= limit || papers.iter().any(|d| d.id == p.id.to_string()) {
+            return Ok(());
+        }
+        let community = self.engine.store().community(&p.id)?;
+        papers.push(DigestPaper {
+            id: p.id.to_string(),
+            url: format!("{}/papers/{}", self.base_url, p.id),
+            title: p.title,
+            authors: p.authors,
+            abstract_text: p.abstract_text,
+            upvotes: community.upvotes,
+            reason: Some(reason),
+        });
         Ok(())
     }
 }
@@ -143,20 +155,7 @@ impl PaperPicker for SearchPicker<'_> {
                 }
             };
             for hit in hits {
-                let p = hit.paper;
-                if papers.len() >= limit || papers.iter().any(|d| d.id == p.id.to_string()) {
-                    continue;
-                }
-                let community = self.engine.store().community(&p.id)?;
-                papers.push(DigestPaper {
-                    id: p.id.to_string(),
-                    url: format!("{}/papers/{}", self.base_url, p.id),
-                    title: p.title,
-                    authors: p.authors,
-                    abstract_text: p.abstract_text,
-                    upvotes: community.upvotes,
-                    reason: Some(format!("Matches your alert “{query}”")),
-                });
+                self.add(&mut papers, hit.paper, format!("Matches your alert “{query}”"), limit)?;
             }
         }
         Ok(papers)
