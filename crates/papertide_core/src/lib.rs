@@ -11,6 +11,7 @@
 //! - [`Comment`], [`CommentBody`] ([`comment`]): discussion under a paper.
 //! - [`ApiToken`], [`TokenScope`] ([`token`]): personal API tokens.
 //! - [`Subscription`], [`Topics`], [`OutboxEntry`] ([`subscription`]): email digests.
+//! - [`Tag`], [`Signal`] ([`library`]): a user's library tags and the signals "For you" learns from.
 //! - [`text`]: HTML and XML escaping.
 //!
 //! Storage lives in `papertide_store`, parsing of external formats in `papertide_ingest`.
@@ -18,6 +19,7 @@
 pub mod comment;
 pub mod feed;
 pub mod id;
+pub mod library;
 pub mod paper;
 pub mod subscription;
 pub mod text;
@@ -29,6 +31,7 @@ pub use feed::{
     trending_score, FeedCursor, FeedItem, FeedPage, FeedParseError, FeedQuery, FeedSort, FeedWindow, SubmitOutcome,
 };
 pub use id::{ArxivId, IdError, PaperId};
+pub use library::{Signal, SignalKind, Tag, TagError, MAX_TAG_CHARS};
 pub use paper::{valid_category, valid_category_filter, Community, Links, MergeOutcome, Paper, Source};
 pub use subscription::{
     check_email, Frequency, FrequencyError, OutboxEntry, OutboxStatus, Subscription, SubscriptionId, Topics,

@@ -20,14 +20,17 @@ pub mod sqlite;
 mod types;
 
 pub use sqlite::SqliteStore;
-pub use types::{ChangedPaper, CheckReport, Stats, SubmittedPaper, UpsertStats, UpvotedPaper, UserActivity};
+pub use types::{
+    ChangedPaper, CheckReport, LibraryItem, Stats, SubmittedPaper, UpsertStats, UpvotedPaper, UserActivity,
+};
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use papertide_core::{
     ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Frequency, OutboxEntry, Paper, PaperId,
-    Role, Session, SubmitOutcome, Subscription, SubscriptionId, TokenId, TokenScope, Topics, User, UserId, UserName,
+    Role, Session, Signal, SubmitOutcome, Subscription, SubscriptionId, Tag, TokenId, TokenScope, Topics, User, UserId,
+    UserName,
 };
 
 /// Errors of the store.
@@ -386,6 +389,37 @@ pub trait Store: Send + Sync {
     /// A user's recent submissions, upvotes and visible comments, newest first, at most
     /// `limit` of each (the profile page). Unknown user: [`StoreError::NotFound`].
     fn user_activity(&self, user: UserId, limit: usize) -> Result<UserActivity, StoreError>;
+
+    // Library and taste signals (`sqlite/library.rs`).
+
+    /// Saves `paper` in `user`'s library under `tag`; false when it was there already.
+    /// Unknown user or paper: [`StoreError::NotFound`].
+    fn tag_paper(&self, user: UserId, paper: &PaperId, tag: &Tag, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Takes `paper` out of `tag` (out of the whole library when `None`); false when it was
+    /// not there.
+    fn untag_paper(&self, user: UserId, paper: &PaperId, tag: Option<&Tag>) -> Result<bool, StoreError>;
+
+    /// `user`'s saved papers, newest first, one item per paper and tag (only `tag`'s when
+    /// given), at most `limit`.
+    fn library(&self, user: UserId, tag: Option<&Tag>, limit: usize) -> Result<Vec<LibraryItem>, StoreError>;
+
+    /// `user`'s tags with the number of papers in each, by name.
+    fn library_tags(&self, user: UserId) -> Result<Vec<(Tag, u64)>, StoreError>;
+
+    /// Marks `paper` "not interested" for `user` (`on`), or takes that back; false when
+    /// nothing changed. Unknown user or paper: [`StoreError::NotFound`].
+    fn set_not_interested(
+        &self,
+        user: UserId,
+        paper: &PaperId,
+        on: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// What "For you" learns from: `user`'s upvotes, saved papers (once each) and "not
+    /// interested" clicks, newest first within each kind, at most `limit` of each.
+    fn signals(&self, user: UserId, limit: usize) -> Result<Vec<Signal>, StoreError>;
 }
 
 /// Runs a [`FeedQuery`] against a store: `query.list(&store, now)` is `store.feed(&query, now)`.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use papertide_core::{Comment, Paper};
+use papertide_core::{Comment, Paper, Tag};
 use serde::Serialize;
 
 /// What one [`crate::Store::upsert_papers`] call did.
@@ -107,4 +107,15 @@ pub struct UserActivity {
     pub upvoted: Vec<UpvotedPaper>,
     /// Comments written (hidden and deleted ones left out).
     pub comments: Vec<Comment>,
+}
+
+/// A paper in a user's library, under one tag ([`crate::Store::library`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LibraryItem {
+    /// The paper.
+    pub paper: Paper,
+    /// The tag it is saved under.
+    pub tag: Tag,
+    /// When it was saved there.
+    pub added_at: DateTime<Utc>,
 }

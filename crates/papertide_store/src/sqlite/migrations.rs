@@ -197,6 +197,30 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
 "#,
     ),
+    (
+        6,
+        "library_dismissals",
+        r#"
+-- A user's library: papers saved under tags, one row per user, paper and tag.
+CREATE TABLE library (
+    user_pk    INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    tag        TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_pk, paper_pk, tag)
+) WITHOUT ROWID;
+CREATE INDEX library_by_tag ON library (user_pk, tag, created_at);
+
+-- "Not interested" clicks: papers a user does not want recommended (and like which they want
+-- fewer), one row per user and paper.
+CREATE TABLE dismissals (
+    user_pk    INTEGER NOT NULL REFERENCES users (pk) ON DELETE CASCADE,
+    paper_pk   INTEGER NOT NULL REFERENCES papers (pk) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_pk, paper_pk)
+) WITHOUT ROWID;
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

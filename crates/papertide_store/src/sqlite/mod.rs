@@ -4,13 +4,14 @@
 //! readers run beside the writer). Row mapping and the upsert live in [`papers`], schema
 //! changes in [`migrations`]. The web app's tables: accounts and sessions in [`users`], the
 //! daily feed in [`feed`], upvotes in [`votes`], comments in [`comments`], the profile page
-//! in [`activity`], and the `paper_community` counters they keep in step in [`community`].
+//! in [`activity`], the library and taste signals in [`library`], and the `paper_community` counters they keep in step in [`community`].
 
 mod activity;
 mod comments;
 mod community;
 mod embeddings;
 mod feed;
+mod library;
 mod mail;
 pub mod migrations;
 mod papers;
@@ -25,10 +26,11 @@ use std::sync::Mutex;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::{ChangedPaper, CheckReport, Stats, Store, StoreError, UpsertStats, UserActivity};
+use crate::{ChangedPaper, CheckReport, LibraryItem, Stats, Store, StoreError, UpsertStats, UserActivity};
 use papertide_core::{
     ApiToken, Comment, CommentBody, CommentId, Community, FeedPage, FeedQuery, Frequency, OutboxEntry, Paper, PaperId,
-    Role, Session, SubmitOutcome, Subscription, SubscriptionId, TokenId, TokenScope, Topics, User, UserId, UserName,
+    Role, Session, Signal, SubmitOutcome, Subscription, SubscriptionId, Tag, TokenId, TokenScope, Topics, User, UserId,
+    UserName,
 };
 use users::UserColumn;
 
@@ -488,5 +490,35 @@ impl Store for SqliteStore {
 
     fn user_activity(&self, user: UserId, limit: usize) -> Result<UserActivity, StoreError> {
         self.with_reader(|c| activity::of_user(c, user, limit))
+    }
+
+    fn tag_paper(&self, user: UserId, paper: &PaperId, tag: &Tag, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        library::tag(&lock(&self.writer), user, paper, tag, now)
+    }
+
+    fn untag_paper(&self, user: UserId, paper: &PaperId, tag: Option<&Tag>) -> Result<bool, StoreError> {
+        library::untag(&lock(&self.writer), user, paper, tag)
+    }
+
+    fn library(&self, user: UserId, tag: Option<&Tag>, limit: usize) -> Result<Vec<LibraryItem>, StoreError> {
+        self.with_reader(|c| library::items(c, user, tag, limit))
+    }
+
+    fn library_tags(&self, user: UserId) -> Result<Vec<(Tag, u64)>, StoreError> {
+        self.with_reader(|c| library::tags(c, user))
+    }
+
+    fn set_not_interested(
+        &self,
+        user: UserId,
+        paper: &PaperId,
+        on: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        library::dismiss(&lock(&self.writer), user, paper, on, now)
+    }
+
+    fn signals(&self, user: UserId, limit: usize) -> Result<Vec<Signal>, StoreError> {
+        self.with_reader(|c| library::signals(c, user, limit))
     }
 }

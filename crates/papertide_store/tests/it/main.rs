@@ -3,6 +3,7 @@
 
 mod daily_feed;
 mod feed;
+mod library;
 mod mail;
 mod papers;
 mod sqlite;
