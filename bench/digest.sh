@@ -2,10 +2,11 @@
 # Digest throughput: N digests (default 10,000) built from the store and sent over SMTP to a
 # sink on loopback (aiosmtpd, pinned, from PyPI, in target/smtp-venv). Release build.
 #
-#   bench/digest.sh [N]
+#   bench/digest.sh [N] [CONCURRENCY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-10000}"
+concurrency="${2:-4}"
 # shellcheck source=../scripts/lib/smtp-server.sh
 . scripts/lib/smtp-server.sh
 setup_smtp_test_python
@@ -18,4 +19,4 @@ for _ in $(seq 1 50); do
   python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
   sleep 0.1
 done
-./target/release/examples/digest_bench --subscribers "$n" --smtp-port "$port"
+./target/release/examples/digest_bench --subscribers "$n" --smtp-port "$port" --concurrency "$concurrency"

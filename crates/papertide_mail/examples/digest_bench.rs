@@ -3,7 +3,8 @@
 //!
 //! ```sh
 //! bench/digest.sh 10000        # starts aiosmtpd (a sink) on loopback and runs this
-//! cargo run --release -p papertide_mail --example digest_bench -- --subscribers 10000 --smtp-port 2525
+//! cargo run --release -p papertide_mail --example digest_bench -- --subscribers 10000 --smtp-port 2525 \
+//!     [--concurrency 4]
 //! ```
 //!
 //! The corpus: the 200 papers of the Kaggle snapshot head in `../shared/data`, 60 of them on
@@ -75,7 +76,9 @@ fn main() {
     }
     let subscribe_secs = t.elapsed().as_secs_f64();
 
-    let config = DigestConfig { base_url: "https://papers.example.org".into(), batch: 200, ..Default::default() };
+    let concurrency: usize = arg("--concurrency", "4").parse().expect("--concurrency N");
+    let config =
+        DigestConfig { base_url: "https://papers.example.org".into(), batch: 200, concurrency, ..Default::default() };
     let signer = Signer::new(b"bench".to_vec());
     let picker = FeedPicker::new(&store, &config.base_url);
     let builder = Builder { store: &store, picker: &picker, signer: &signer, config: &config };
@@ -90,6 +93,7 @@ fn main() {
     let send_secs = t.elapsed().as_secs_f64();
     let db = std::fs::metadata(dir.path().join(papertide_store::sqlite::DB_FILE)).map(|m| m.len()).unwrap_or(0);
     println!("subscribers            {n}");
+    println!("send concurrency       {concurrency}");
     println!("subscribe+confirm      {subscribe_secs:.2} s");
     println!(
         "build                  {build_secs:.2} s ({} digests, {:.0}/s, {} empty)",

@@ -7,14 +7,16 @@
 //! - [`build`]: one outbox row per subscription and period (the store's unique key makes a
 //!   rerun after a crash fill only the gaps); nothing is built when there is nothing to say
 //!   (days without papers, as arXiv's weekends).
-//! - [`deliver`]: claims due rows with a lease, sends them, records each outcome at once:
+//! - [`deliver`]: claims due rows with a lease, sends them (`concurrency` at a time), records
+//!   each outcome at once:
 //!   temporary failures are retried with exponential backoff, permanent ones (and too many
 //!   attempts) fail the row, and repeated permanent failures disable the address.
 //!
 //! A run killed at any point loses nothing (rows are in the database before anything is
 //! sent) and sends nothing twice, except in the instant between the SMTP server accepting a
-//! message and the outcome being committed: such a row is sent again after its lease ends,
-//! with the same `Message-ID`, so mail systems can tell it is the same message.
+//! message and the outcome being committed: such a row (at most `concurrency` of them) is sent
+//! again after its lease ends, with the same `Message-ID`, so mail systems can tell it is the
+//! same message.
 
 use chrono::{DateTime, Datelike, Duration, IsoWeek, NaiveDate, Utc};
 use papertide_core::{FeedQuery, FeedSort, FeedWindow, Frequency, Subscription};
@@ -36,6 +38,10 @@ pub enum DigestError {
     /// A message could not be rendered or read back.
     #[error("mail: {0}")]
     Mail(#[from] MailError),
+    /// A sending thread panicked (a bug); its message stays claimed and is retried after its
+    /// lease.
+    #[error("a sending thread panicked")]
+    Panicked,
     /// A stored message is not valid JSON.
     #[error("outbox row {id} holds an unreadable message: {reason}")]
     Corrupt {
@@ -66,6 +72,10 @@ pub struct DigestConfig {
     pub lease_secs: i64,
     /// Messages claimed at a time.
     pub batch: usize,
+    /// Messages sent at once, each on its own connection (SMTP is a conversation of round
+    /// trips: one connection waits most of the time). Also the most messages that can be in
+    /// flight when a run is killed, and so sent twice (with the same `Message-ID`).
+    pub concurrency: usize,
 }
 
 impl Default for DigestConfig {
@@ -78,6 +88,7 @@ impl Default for DigestConfig {
             disable_after: 3,
             lease_secs: 300,
             batch: 50,
+            concurrency: 4,
         }
     }
 }
@@ -322,13 +333,14 @@ pub struct DeliverStats {
     pub disabled: u64,
 }
 
-/// Sends every message due at `now` (digests and confirmations), recording each outcome as it
-/// happens. `keep_going` is asked between messages (false: stop; the rest stay queued).
+/// Sends every message due at `now` (digests and confirmations), `config.concurrency` at a
+/// time, recording each outcome as it happens. `keep_going` is asked before each group of
+/// messages (false: stop; the rest stay queued).
 pub fn deliver(
     store: &dyn Store,
     mailer: &dyn Mailer,
     config: &DigestConfig,
-    now: &dyn Fn() -> DateTime<Utc>,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
     keep_going: &mut dyn FnMut(&DeliverStats) -> bool,
 ) -> Result<DeliverStats, DigestError> {
     let mut stats = DeliverStats::default();
@@ -338,35 +350,66 @@ pub fn deliver(
         if batch.is_empty() {
             return Ok(stats);
         }
-        for entry in batch {
+        for group in batch.chunks(config.concurrency.max(1)) {
             if !keep_going(&stats) {
                 return Ok(stats);
             }
-            let mail = serde_json::from_str(&entry.message)
-                .map_err(|e| DigestError::Corrupt { id: entry.id, reason: e.to_string() })?;
-            match mailer.send(&mail) {
-                Ok(()) => {
-                    store.mark_mail_sent(entry.id, now())?;
-                    stats.sent += 1;
-                }
-                Err(e) => {
-                    let permanent = matches!(e, MailError::Permanent { .. }) || entry.attempts >= config.max_attempts;
-                    let retry_at = (!permanent).then(|| {
-                        let exp = entry.attempts.saturating_sub(1).min(16);
-                        now() + Duration::seconds(config.backoff_secs.saturating_mul(1 << exp))
-                    });
-                    tracing::warn!(outbox.id = entry.id, subscription.id = %entry.subscription,
-                        attempts = entry.attempts, permanent, error = %e, "sending a mail failed");
-                    let disabled =
-                        store.mark_mail_failed(entry.id, &e.to_string(), retry_at, config.disable_after, now())?;
-                    if permanent {
-                        stats.failed += 1;
-                    } else {
+            let outcomes: Vec<Result<Outcome, DigestError>> = std::thread::scope(|scope| {
+                let sends: Vec<_> = group
+                    .iter()
+                    .map(|entry| scope.spawn(move || send_one(store, mailer, config, now, entry)))
+                    .collect();
+                sends.into_iter().map(|s| s.join().unwrap_or_else(|_| Err(DigestError::Panicked))).collect()
+            });
+            for outcome in outcomes {
+                match outcome? {
+                    Outcome::Sent => stats.sent += 1,
+                    Outcome::Retry { disabled } => {
                         stats.retried += 1;
+                        stats.disabled += u64::from(disabled);
                     }
-                    stats.disabled += u64::from(disabled);
+                    Outcome::Failed { disabled } => {
+                        stats.failed += 1;
+                        stats.disabled += u64::from(disabled);
+                    }
                 }
             }
+        }
+    }
+}
+
+/// What became of one message.
+enum Outcome {
+    Sent,
+    Retry { disabled: bool },
+    Failed { disabled: bool },
+}
+
+/// Sends one claimed message and records the outcome.
+fn send_one(
+    store: &dyn Store,
+    mailer: &dyn Mailer,
+    config: &DigestConfig,
+    now: &(dyn Fn() -> DateTime<Utc> + Sync),
+    entry: &papertide_core::OutboxEntry,
+) -> Result<Outcome, DigestError> {
+    let mail = serde_json::from_str(&entry.message)
+        .map_err(|e| DigestError::Corrupt { id: entry.id, reason: e.to_string() })?;
+    match mailer.send(&mail) {
+        Ok(()) => {
+            store.mark_mail_sent(entry.id, now())?;
+            Ok(Outcome::Sent)
+        }
+        Err(e) => {
+            let permanent = matches!(e, MailError::Permanent { .. }) || entry.attempts >= config.max_attempts;
+            let retry_at = (!permanent).then(|| {
+                let exp = entry.attempts.saturating_sub(1).min(16);
+                now() + Duration::seconds(config.backoff_secs.saturating_mul(1 << exp))
+            });
+            tracing::warn!(outbox.id = entry.id, subscription.id = %entry.subscription,
+                attempts = entry.attempts, permanent, error = %e, "sending a mail failed");
+            let disabled = store.mark_mail_failed(entry.id, &e.to_string(), retry_at, config.disable_after, now())?;
+            Ok(if permanent { Outcome::Failed { disabled } } else { Outcome::Retry { disabled } })
         }
     }
 }

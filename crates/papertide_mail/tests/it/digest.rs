@@ -96,7 +96,9 @@ fn digests_are_built_once_per_period_and_hold_what_was_asked() {
 #[test]
 fn delivery_retries_with_backoff_and_disables_addresses_that_bounce() {
     let (store, _dir, now) = setup();
-    let config = DigestConfig { max_attempts: 3, backoff_secs: 60, disable_after: 1, ..Default::default() };
+    // One at a time: the scripted answers go to the messages in the order they are sent.
+    let config =
+        DigestConfig { max_attempts: 3, backoff_secs: 60, disable_after: 1, concurrency: 1, ..Default::default() };
     let ok = subscriber(&store, "ok@example.org", Topics::default(), now);
     let bad = subscriber(&store, "bad@example.org", Topics::default(), now);
     let signer = Signer::new(b"k".to_vec());
@@ -106,8 +108,8 @@ fn delivery_retries_with_backoff_and_disables_addresses_that_bounce() {
 
     let transient = || MailError::Transient { message: "421 try again".into() };
     let mailer = scripted(vec![Err(transient()), Err(MailError::Permanent { message: "550 no such user".into() })]);
-    let clock = std::cell::Cell::new(now);
-    let tick = || clock.get();
+    let clock = std::sync::Mutex::new(now);
+    let tick = || *clock.lock().unwrap();
     let first = deliver(&store, &mailer, &config, &tick, &mut |_| true).unwrap();
     assert_eq!((first.sent, first.retried, first.failed, first.disabled), (0, 1, 1, 1));
     assert!(store.subscription(bad.id).unwrap().unwrap().disabled_at.is_some());
@@ -116,11 +118,62 @@ fn delivery_retries_with_backoff_and_disables_addresses_that_bounce() {
     assert_eq!(retry.next_attempt_at, now + Duration::seconds(60), "first backoff");
 
     assert_eq!(deliver(&store, &mailer, &config, &tick, &mut |_| true).unwrap().sent, 0, "not due yet");
-    clock.set(now + Duration::seconds(61));
+    *clock.lock().unwrap() = now + Duration::seconds(61);
     let second = deliver(&store, &mailer, &config, &tick, &mut |_| true).unwrap();
     assert_eq!(second.sent, 1);
     let accepted = mailer.accepted.lock().unwrap();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].to, "ok@example.org");
     assert_eq!(store.outbox_of(ok.id).unwrap()[0].status, OutboxStatus::Sent);
+}
+
+/// Counts the sends running at once; each takes 30 ms.
+#[derive(Default)]
+struct Slow {
+    running: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+    accepted: Mutex<Vec<String>>,
+}
+
+impl Mailer for Slow {
+    fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.running.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        self.accepted.lock().unwrap().push(mail.to.clone());
+        self.running.fetch_sub(1, SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn delivery_sends_several_at_once_and_each_exactly_once() {
+    let (store, _dir, now) = setup();
+    let config = DigestConfig { concurrency: 3, batch: 7, ..Default::default() };
+    let people: Vec<String> = (0..10).map(|i| format!("p{i}@example.org")).collect();
+    for p in &people {
+        subscriber(&store, p, Topics::default(), now);
+    }
+    let signer = Signer::new(b"k".to_vec());
+    let picker = FeedPicker::new(&store, &config.base_url);
+    let builder = Builder { store: &store, picker: &picker, signer: &signer, config: &config };
+    builder.build(Frequency::Daily, &Period::last(Frequency::Daily, now), now, &mut |_| true).unwrap();
+
+    let mailer = Slow::default();
+    let mut asked = 0;
+    let stats = deliver(&store, &mailer, &config, &|| now, &mut |_| {
+        asked += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(stats.sent, 10);
+    let mut got = mailer.accepted.lock().unwrap().clone();
+    got.sort();
+    let mut want = people.clone();
+    want.sort();
+    assert_eq!(got, want, "everyone once");
+    assert_eq!(mailer.most.load(std::sync::atomic::Ordering::SeqCst), 3, "three at a time, never more");
+    assert_eq!(asked, 4, "asked before each group: a batch of 7 in groups of 3, 3 and 1, then one of 3");
+    assert_eq!(deliver(&store, &mailer, &config, &|| now, &mut |_| true).unwrap().sent, 0, "nothing left");
 }
