@@ -404,6 +404,10 @@ pub trait Store: Send + Sync {
     /// given), at most `limit`.
     fn library(&self, user: UserId, tag: Option<&Tag>, limit: usize) -> Result<Vec<LibraryItem>, StoreError>;
 
+    /// What `user` did with one paper: the tags it is saved under (by name) and whether they
+    /// marked it "not interested" (for its page). Unknown paper: nothing.
+    fn paper_marks(&self, user: UserId, paper: &PaperId) -> Result<(Vec<Tag>, bool), StoreError>;
+
     /// `user`'s tags with the number of papers in each, by name.
     fn library_tags(&self, user: UserId) -> Result<Vec<(Tag, u64)>, StoreError>;
 

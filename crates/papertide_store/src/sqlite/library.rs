@@ -80,6 +80,20 @@ pub fn tags(conn: &Connection, user: UserId) -> Result<Vec<(Tag, u64)>, StoreErr
     Ok(out)
 }
 
+/// The tags `user` saved `paper` under (by name) and whether they marked it not interested.
+pub fn marks(conn: &Connection, user: UserId, paper: &PaperId) -> Result<(Vec<Tag>, bool), StoreError> {
+    let Some(pk) = super::papers::key_of(conn, paper)? else { return Ok((Vec::new(), false)) };
+    let mut stmt = conn.prepare_cached("SELECT tag FROM library WHERE user_pk = ?1 AND paper_pk = ?2 ORDER BY tag")?;
+    let tags = stmt
+        .query_map(params![user.0, pk as i64], |r| r.get::<_, String>(0))?
+        .filter_map(|t| t.ok().and_then(|t| t.parse().ok()))
+        .collect();
+    let dismissed = conn
+        .prepare_cached("SELECT 1 FROM dismissals WHERE user_pk = ?1 AND paper_pk = ?2")?
+        .exists(params![user.0, pk as i64])?;
+    Ok((tags, dismissed))
+}
+
 /// Marks `paper` "not interested" (or takes that back when `on` is false); false when nothing
 /// changed.
 pub fn dismiss(

@@ -504,6 +504,10 @@ impl Store for SqliteStore {
         self.with_reader(|c| library::items(c, user, tag, limit))
     }
 
+    fn paper_marks(&self, user: UserId, paper: &PaperId) -> Result<(Vec<Tag>, bool), StoreError> {
+        self.with_reader(|c| library::marks(c, user, paper))
+    }
+
     fn library_tags(&self, user: UserId) -> Result<Vec<(Tag, u64)>, StoreError> {
         self.with_reader(|c| library::tags(c, user))
     }

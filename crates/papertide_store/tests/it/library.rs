@@ -39,6 +39,9 @@ fn papers_are_saved_under_tags_listed_and_removed() {
         assert_eq!(store.library(ada.id, None, 1).unwrap().len(), 1);
         assert_eq!(store.library_tags(ada.id).unwrap(), vec![(tag("attention"), 1), (tag("to read"), 2)]);
         assert!(store.library(bob.id, None, 10).unwrap().is_empty());
+        assert_eq!(store.paper_marks(ada.id, &a).unwrap(), (vec![tag("attention"), tag("to read")], false));
+        assert_eq!(store.paper_marks(bob.id, &a).unwrap(), (vec![], false));
+        assert_eq!(store.paper_marks(ada.id, &id("2401.09999")).unwrap(), (vec![], false));
 
         assert!(store.untag_paper(ada.id, &a, Some(&tag("attention"))).unwrap());
         assert!(!store.untag_paper(ada.id, &a, Some(&tag("attention"))).unwrap());
@@ -67,6 +70,7 @@ fn signals_hold_upvotes_saves_once_and_dismissals() {
         store.tag_paper(ada.id, &b, &tag("diffusion"), now + Duration::seconds(5)).unwrap();
         assert!(store.set_not_interested(ada.id, &c, true, now + Duration::seconds(2)).unwrap());
         assert!(!store.set_not_interested(ada.id, &c, true, now).unwrap(), "idempotent");
+        assert_eq!(store.paper_marks(ada.id, &c).unwrap(), (vec![], true));
         store.upvote(bob.id, &c, now).unwrap();
 
         let signals = store.signals(ada.id, 10).unwrap();
