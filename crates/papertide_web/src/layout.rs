@@ -59,6 +59,7 @@ pub fn page(shell: &Shell<'_>, body: Markup) -> Markup {
                             @match shell.viewer.user() {
                                 Some(user) => {
                                     a href="/for-you" { "For you" }
+                                    a href="/library" { "Library" }
                                     a href={ "/users/" (user.name) } { (user.name) }
                                     form.inline method="post" action="/signout" {
                                         input type="hidden" name="csrf" value=(shell.viewer.csrf());

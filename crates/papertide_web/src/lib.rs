@@ -2,8 +2,9 @@
 //!
 //! - [`router`] wires the routes; [`serve`] runs them on a TCP listener until shutdown.
 //! - [`state::AppState`]: what handlers share (store, search engine, settings, metrics).
-//! - [`pages`]: one module per page (feed, paper, search, accounts, profile, submit), and the
-//!   Atom and RSS feeds (`pages::feeds`).
+//! - [`pages`]: one module per page (feed, paper, search, accounts, profile, submit, For you,
+//!   library), and the Atom and RSS feeds (`pages::feeds`; the private For-you feed in
+//!   `pages::feeds_for_you`; their XML writers in `pages::syndication`).
 //! - [`layout`]: the page shell and view helpers (maud templates: everything escaped unless
 //!   explicitly trusted, such as the highlighter's already-escaped HTML).
 //! - [`session`]: sessions, CSRF; [`ratelimit`]: per-action limits; [`error::AppError`]: the
@@ -48,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/date/{day}", get(pages::feed::by_day))
         .route("/papers/week/{week}", get(pages::feed::by_week))
         .route("/papers/month/{month}", get(pages::feed::by_month))
+        .route("/feeds/for-you.atom", get(pages::feeds_for_you::atom))
+        .route("/feeds/for-you.rss", get(pages::feeds_for_you::rss))
         .route("/feeds/{file}", get(pages::feeds::feed))
         .route("/feeds/category/{file}", get(pages::feeds::category))
         .route("/papers", get(pages::search::search_page))
@@ -59,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(pages::auth::signout))
         .route("/users/{name}", get(pages::user::profile))
         .route("/for-you", get(pages::for_you::page_handler))
+        .route("/for-you/feed", post(pages::feeds_for_you::create_link))
+        .route("/library", get(pages::library::page_handler))
         .route("/subscribe", get(pages::subscribe::form).post(pages::subscribe::subscribe))
         .route("/subscribe/confirm", get(pages::subscribe::confirm))
         .route("/unsubscribe", get(pages::subscribe::unsubscribe_page).post(pages::subscribe::unsubscribe))

@@ -18,7 +18,6 @@ use papertide_mail::digest::{self, DigestError, FeedPicker, PaperPicker, Period}
 use papertide_mail::link::Signer;
 use papertide_mail::message::DigestPaper;
 use papertide_mail::smtp::{Mailer, SmtpMailer};
-use papertide_search::engine::recommend::{Feedback, RecommendOptions};
 use papertide_search::engine::{Mode, SearchEngine, SearchRequest};
 use papertide_search::keyword::Filters;
 
@@ -59,35 +58,22 @@ impl<'a> SearchPicker<'a> {
 }
 
 impl SearchPicker<'_> {
-    /// Adds the user's recommendations (from their upvotes) to `papers`, up to `limit`, each
-    /// saying which upvoted paper it is like. Nothing when they have no upvotes yet.
+    /// Adds the user's recommendations among the period's papers (from their upvotes and saved
+    /// papers) to `papers`, up to `limit`, each saying which liked paper it is like. Nothing
+    /// when they have liked nothing yet.
     fn for_you(
         &self,
         user: papertide_core::UserId,
+        within: &Filters,
         papers: &mut Vec<DigestPaper>,
         limit: usize,
     ) -> Result<(), DigestError> {
-        let store = self.engine.store();
-        let upvoted = store.user_activity(user, 500)?.upvoted;
-        let mut feedback = Vec::new();
-        let mut titles = std::collections::HashMap::new();
-        for u in &upvoted {
-            if let Some(key) = store.key_of(&u.paper.id)? {
-                feedback.push(Feedback { key, at: u.upvoted_at, liked: true });
-                titles.insert(key, u.paper.title.clone());
-            }
-        }
         let recs = self
             .engine
-            .recommend(&feedback, &Default::default(), limit, Utc::now(), &RecommendOptions::default())
-            .map_err(|e| {
-                DigestError::Mail(papertide_mail::smtp::MailError::Template(format!("recommendations: {e}")))
-            })?;
+            .recommend_for_user(user, within, limit, Utc::now())
+            .map_err(|e| DigestError::Pick(format!("recommendations: {e}")))?;
         for r in recs {
-            let reason = match r.because.and_then(|k| titles.get(&k)) {
-                Some(t) => format!("Similar to “{t}”, which you upvoted"),
-                None => "For you".to_string(),
-            };
+            let reason = r.reason();
             self.add(papers, r.hit.paper, reason, limit)?;
         }
         Ok(())
@@ -121,9 +107,6 @@ impl SearchPicker<'_> {
 impl PaperPicker for SearchPicker<'_> {
     fn pick(&self, sub: &Subscription, period: &Period, limit: usize) -> Result<Vec<DigestPaper>, DigestError> {
         let mut papers = self.feed.pick(sub, period, limit)?;
-        if let (true, Some(user)) = (sub.topics.for_you, sub.user) {
-            self.for_you(user, &mut papers, limit)?;
-        }
         let (since, until) = match period {
             Period::Day(d) => (*d, *d),
             Period::Week(w) => {
@@ -136,6 +119,9 @@ impl PaperPicker for SearchPicker<'_> {
             until: until.and_hms_opt(23, 59, 59).map(|t| t.and_utc()),
             ..Default::default()
         };
+        if let (true, Some(user)) = (sub.topics.for_you, sub.user) {
+            self.for_you(user, &filters, &mut papers, limit)?;
+        }
         for query in &sub.topics.queries {
             if papers.len() >= limit {
                 break;

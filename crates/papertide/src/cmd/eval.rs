@@ -11,6 +11,7 @@ use anyhow::Context;
 use papertide_search::embed::model::ModelFiles;
 use papertide_search::embed::{Embedder, MiniLmEmbedder};
 use papertide_search::eval::run::{evaluate, EvalOptions};
+use papertide_search::eval::users::{user_study, UserStudyOptions};
 use papertide_search::fusion::Fusion;
 
 use crate::config::Config;
@@ -30,9 +31,19 @@ pub struct EvalArgs {
     /// Print JSON instead of tables
     #[arg(long)]
     json: bool,
+    /// Run the simulated-user study of "For you" on this site's papers (import and embed the
+    /// 26,809-paper corpus first) instead of the benchmarks; see docs/RECOMMEND.md
+    #[arg(long)]
+    users: bool,
+    /// With --users: the random seed of the simulated users
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
 }
 
 pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if args.users {
+        return run_user_study(config, &args);
+    }
     let fusion = match args.fusion.as_str() {
         "rrf" => Fusion::default(),
         "convex" => Fusion::Convex,
@@ -60,6 +71,33 @@ pub fn run(config: &Config, args: EvalArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
         print!("{}", report.to_markdown());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `papertide eval --users`.
+fn run_user_study(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
+    let engine = super::search::open_engine(config)?;
+    engine.sync(&mut |_| {}).context("bringing the search index up to date")?;
+    let backlog = engine.embedding_backlog()?;
+    anyhow::ensure!(
+        engine.vector_count() > 0,
+        "no embeddings in {}: run `papertide import` and `papertide embed` first",
+        config.data_dir.display()
+    );
+    if backlog > 0 {
+        eprintln!("note: {backlog} papers have no embedding yet and cannot be recommended (`papertide embed`)");
+    }
+    let options = UserStudyOptions { seed: args.seed, ..Default::default() };
+    let started = std::time::Instant::now();
+    let study = user_study(&engine, &options, &mut |stage| {
+        eprintln!("[{:>6.1} s] {stage}", started.elapsed().as_secs_f64());
+    })
+    .context("running the simulated-user study")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&study)?);
+    } else {
+        print!("{}", study.to_markdown());
     }
     Ok(ExitCode::SUCCESS)
 }

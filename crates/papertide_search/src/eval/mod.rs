@@ -17,6 +17,7 @@ pub mod cacm;
 pub mod csfcube;
 pub mod metrics;
 pub mod run;
+pub mod users;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -173,22 +173,26 @@ pub fn evaluate(options: &EvalOptions, progress: &mut dyn FnMut(&str)) -> Result
         csf_rows.push((format!("similar, {name}"), scores));
     }
     if options.embedder.is_some() {
-        // A user whose one upvote is the query paper: what "For you" ranks first.
-        progress("CSFCube: for you, the query paper as the one upvote");
-        let now = chrono::Utc::now();
-        let mut cache: HashMap<PaperId, Vec<PaperId>> = HashMap::new();
-        let scores = run_facets(&bench, &mut |q, _pool| {
-            if let Some(r) = cache.get(&q.paper) {
-                return Ok::<_, SearchError>(r.clone());
-            }
-            let Some(key) = store.key_of(&q.paper).map_err(SearchError::store)? else { return Ok(Vec::new()) };
-            let liked = [Feedback { key, at: now, liked: true }];
-            let recs = engine.recommend(&liked, &Default::default(), all, now, &RecommendOptions::default())?;
-            let r: Vec<PaperId> = recs.into_iter().map(|r| r.hit.paper.id).collect();
-            cache.insert(q.paper.clone(), r.clone());
-            Ok(r)
-        })?;
-        csf_rows.push(("for you, the query paper as the one upvote".to_string(), scores));
+        // A user whose one upvote is the query paper: what "For you" ranks first, with the
+        // embeddings alone and with the keyword features (the default).
+        for (name, keyword) in [("embeddings", false), ("embeddings + keywords", true)] {
+            progress(&format!("CSFCube: for you ({name}), the query paper as the one upvote"));
+            let now = chrono::Utc::now();
+            let options = RecommendOptions { keyword, ..Default::default() };
+            let mut cache: HashMap<PaperId, Vec<PaperId>> = HashMap::new();
+            let scores = run_facets(&bench, &mut |q, _pool| {
+                if let Some(r) = cache.get(&q.paper) {
+                    return Ok::<_, SearchError>(r.clone());
+                }
+                let Some(key) = store.key_of(&q.paper).map_err(SearchError::store)? else { return Ok(Vec::new()) };
+                let liked = [Feedback { key, at: now, liked: true }];
+                let recs = engine.recommend(&liked, &Default::default(), all, now, &options)?;
+                let r: Vec<PaperId> = recs.into_iter().map(|r| r.hit.paper.id).collect();
+                cache.insert(q.paper.clone(), r.clone());
+                Ok(r)
+            })?;
+            csf_rows.push((format!("for you ({name}), the query paper as the one upvote"), scores));
+        }
     }
     if let Some(embedder) = &options.embedder {
         progress("CSFCube: semantic on the facet's sentences");

@@ -13,7 +13,7 @@ use papertide_core::PaperId;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Schema, TantivyDocument, Term, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score, Searcher};
 
@@ -184,6 +184,23 @@ impl KeywordIndex {
             (None, None) => Vec::new(),
         };
         Ok((searcher, top))
+    }
+
+    /// The keys of up to `limit` papers that pass `filters` (all papers when there are none),
+    /// in no particular order: the candidates of a ranking that is not by words, such as "For
+    /// you" within a digest's period.
+    pub fn filtered_keys(&self, filters: &Filters, limit: usize) -> Result<Vec<u64>, SearchError> {
+        let searcher = self.reader.searcher();
+        let clauses = {
+            let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            filter_clauses(&self.fields, filters, &mut analyzers)
+        };
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AllQuery))];
+        all.extend(clauses);
+        let query = BooleanQuery::new(all);
+        let top =
+            searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score()).map_err(err("filter"))?;
+        Ok(keys(&searcher, top)?.into_iter().map(|(k, _)| k).collect())
     }
 
     /// Papers that share the most distinctive words of `id`'s title, abstract and authors

@@ -314,7 +314,37 @@ fn recommendations_follow_upvotes_decay_with_age_and_say_why() {
         recs.iter().position(|r| r.hit.paper.id.as_str() == id)
     };
     assert_eq!(rank(&with, "2401.00006"), None, "a paper marked not interested is never recommended");
-    let exclude: std::collections::HashSet<u64> = [key("2401.00004")].into();
-    let excluded = engine.recommend(&[attention], &exclude, 7, now, &options).unwrap();
-    assert_eq!(rank(&excluded, "2401.00004"), None);
+
+    // Within a window (a digest's period): only the window's papers, scored exactly.
+    let january = papertide_search::keyword::Filters {
+        since: "2024-01-01T00:00:00Z".parse().ok(),
+        until: "2024-01-31T23:59:59Z".parse().ok(),
+        ..Default::default()
+    };
+    let windowed = engine.recommend(&[attention], &january, 7, now, &options).unwrap();
+    assert_eq!(rank(&windowed, "2401.00004"), None, "published in February");
+    assert!(!windowed.is_empty());
+    for r in &windowed {
+        assert!(january.matches(&r.hit.paper), "{} is outside the window", r.hit.paper.id);
+        assert_eq!(r.because, Some(key("2401.00003")));
+    }
+    let scores: Vec<f32> = windowed.iter().map(|r| r.hit.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+}
+
+#[test]
+fn without_the_model_recommendations_come_from_keywords_and_authors() {
+    use papertide_search::engine::recommend::{Feedback, RecommendOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let engine = open(store.clone(), dir.path(), false).unwrap();
+    engine.sync(&mut |_| {}).unwrap();
+    let key = |id: &str| store.key_of(&id.parse().unwrap()).unwrap().unwrap();
+    let now: chrono::DateTime<chrono::Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
+    let attention = Feedback { key: key("2401.00003"), at: now, liked: true };
+    let recs = engine.recommend(&[attention], &Default::default(), 3, now, &RecommendOptions::default()).unwrap();
+    assert_eq!(recs[0].hit.paper.id.as_str(), "2401.00004", "shares `attention`, `kernel`, `linear`");
+    assert!(recs.iter().all(|r| r.because.is_none() && r.hit.paper.id.as_str() != "2401.00003"));
+    let off = RecommendOptions { keyword: false, ..Default::default() };
+    assert!(engine.recommend(&[attention], &Default::default(), 3, now, &off).unwrap().is_empty(), "nothing to go on");
 }

@@ -1,5 +1,6 @@
-//! Personal API tokens on the wire: minting them ([`mint`]) and the [`Caller`] extractor that
-//! reads `Authorization: Bearer pt_…`.
+//! Personal API tokens on the wire: minting them ([`mint`]), the [`Caller`] extractor that
+//! reads `Authorization: Bearer pt_…`, and [`token_owner`], the lookup it shares with the
+//! private "For you" feed (whose readers can only send the token in the URL).
 //!
 //! - A token is `pt_` and 43 url-safe characters (256 random bits). The store keeps its
 //!   SHA-256 and a short hint (`pt_AbCd`), never the secret, which its owner sees once.
@@ -89,10 +90,27 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, AppError> {
     let text = value.to_str().map_err(|_| AppError::InvalidToken)?.trim();
     let (scheme, secret) = text.split_once(' ').ok_or(AppError::InvalidToken)?;
     let secret = secret.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || !secret.starts_with(TOKEN_PREFIX) || secret.len() > 128 {
+    if !scheme.eq_ignore_ascii_case("bearer") || !could_be_token(secret) {
         return Err(AppError::InvalidToken);
     }
     Ok(Some(secret))
+}
+
+/// True when `secret` has the shape of one of our tokens (`pt_…`, not absurdly long).
+fn could_be_token(secret: &str) -> bool {
+    secret.starts_with(TOKEN_PREFIX) && secret.len() <= 128
+}
+
+/// The owner of the live token `secret` and the token, looked up by its hash (and its use
+/// recorded); [`AppError::InvalidToken`] when it is malformed, unknown or revoked. Also used by
+/// the private feeds, whose readers send the token in the URL ([`crate::pages::feeds_for_you`]).
+pub(crate) async fn token_owner(state: &AppState, secret: &str) -> Result<(User, ApiToken), AppError> {
+    if !could_be_token(secret) {
+        return Err(AppError::InvalidToken);
+    }
+    let hash = token_hash(secret);
+    let store = state.store().clone();
+    state.blocking(move || store.api_token(&hash, chrono::Utc::now())).await?.ok_or(AppError::InvalidToken)
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -100,13 +118,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
         let Some(secret) = bearer(parts)? else { return Ok(Caller::default()) };
-        let hash = token_hash(secret);
-        let store = state.store().clone();
-        let found = state.blocking(move || store.api_token(&hash, chrono::Utc::now())).await?;
-        match found {
-            Some(token) => Ok(Caller { token: Some(token) }),
-            None => Err(AppError::InvalidToken.into()),
-        }
+        Ok(Caller { token: Some(token_owner(state, secret).await?) })
     }
 }
 

@@ -115,7 +115,11 @@ pub struct HitOut {
 impl HitOut {
     /// The wire form of a search hit.
     pub fn new(hit: &papertide_search::engine::Hit) -> HitOut {
-        let p = &hit.paper;
+        HitOut::scored(&hit.paper, hit.score)
+    }
+
+    /// A paper with a score of another kind (a trending paper's upvotes).
+    pub fn scored(p: &papertide_core::Paper, score: f32) -> HitOut {
         HitOut {
             id: p.id.to_string(),
             title: p.title.clone(),
@@ -123,7 +127,7 @@ impl HitOut {
             authors: p.authors.clone(),
             categories: p.categories.clone(),
             published: p.published,
-            score: if hit.score.is_finite() { hit.score } else { 0.0 },
+            score: if score.is_finite() { score } else { 0.0 },
         }
     }
 }

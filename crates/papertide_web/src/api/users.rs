@@ -1,11 +1,12 @@
 //! People and data export in papertide's own API: a user's public profile, the token owner's
-//! own account (`/api/v1/me`) and everything they made (`/api/v1/me/export`), and the paper
-//! collection as a resumable change feed (`/api/v1/export/papers`).
+//! own account (`/api/v1/me`) and everything they made (`/api/v1/me/export`: activity,
+//! library, "not interested" marks), and the paper collection as a resumable change feed
+//! (`/api/v1/export/papers`).
 
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use papertide_core::{TokenScope, UserName};
+use papertide_core::{SignalKind, TokenScope, UserName};
 use papertide_store::UserActivity;
 use serde::{Deserialize, Serialize};
 
@@ -161,6 +162,26 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
     }))
 }
 
+/// A paper in the owner's library, under one tag.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LibraryEntryOut {
+    /// The paper.
+    pub paper: PaperRef,
+    /// The tag it is saved under (one entry per paper and tag).
+    pub tag: String,
+    /// When it was saved under that tag.
+    pub added_at: DateTime<Utc>,
+}
+
+/// A paper the owner marked "not interested".
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NotInterestedOut {
+    /// The paper.
+    pub paper: PaperRef,
+    /// When they marked it.
+    pub at: DateTime<Utc>,
+}
+
 /// Everything the token owner made, for keeping or moving elsewhere.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeExport {
@@ -170,6 +191,10 @@ pub struct MeExport {
     pub me: MeOut,
     /// Everything they did, newest first.
     pub activity: ProfileOut,
+    /// Their library, newest first.
+    pub library: Vec<LibraryEntryOut>,
+    /// The papers they marked "not interested", newest first.
+    pub not_interested: Vec<NotInterestedOut>,
 }
 
 /// `GET /api/v1/me/export`.
@@ -178,7 +203,7 @@ pub struct MeExport {
     path = "/api/v1/me/export",
     operation_id = "export_me",
     tag = "export",
-    summary = "Everything the token owner made: account, submissions, upvotes, comments",
+    summary = "Everything the token owner made: account, submissions, upvotes, comments, library, not-interested marks",
     security(("token" = ["read"])),
     responses(
         (status = 200, description = "The export", body = MeExport),
@@ -190,12 +215,28 @@ pub async fn me_export(State(state): State<AppState>, caller: Caller) -> Result<
     let user = caller.require(TokenScope::Read)?.clone();
     let Json(me) = me(State(state.clone()), caller).await?;
     let store = state.store().clone();
-    let activity = state
-        .blocking(move || -> Result<ProfileOut, AppError> {
-            Ok(ProfileOut::new(&user, &store.user_activity(user.id, EXPORT_ENTRIES)?))
+    let (activity, library, not_interested) = state
+        .blocking(move || -> Result<_, AppError> {
+            let activity = ProfileOut::new(&user, &store.user_activity(user.id, EXPORT_ENTRIES)?);
+            let library = store
+                .library(user.id, None, EXPORT_ENTRIES)?
+                .into_iter()
+                .map(|i| LibraryEntryOut {
+                    paper: PaperRef { id: i.paper.id.to_string(), title: i.paper.title },
+                    tag: i.tag.to_string(),
+                    added_at: i.added_at,
+                })
+                .collect();
+            let not_interested = store
+                .signals(user.id, EXPORT_ENTRIES)?
+                .into_iter()
+                .filter(|s| s.kind == SignalKind::NotInterested)
+                .map(|s| NotInterestedOut { paper: PaperRef { id: s.paper.to_string(), title: s.title }, at: s.at })
+                .collect();
+            Ok((activity, library, not_interested))
         })
         .await?;
-    Ok(Json(MeExport { exported_at: Utc::now(), me, activity }))
+    Ok(Json(MeExport { exported_at: Utc::now(), me, activity, library, not_interested }))
 }
 
 /// Query parameters of the paper export.

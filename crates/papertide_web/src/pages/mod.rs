@@ -3,10 +3,13 @@
 pub mod auth;
 pub mod feed;
 pub mod feeds;
+pub mod feeds_for_you;
 pub mod for_you;
+pub mod library;
 pub mod paper;
 pub mod search;
 pub mod submit;
 pub mod subscribe;
+pub mod syndication;
 pub mod tokens;
 pub mod user;

@@ -1,6 +1,8 @@
 //! The paper page (`/papers/ID`, old-style ids too: `/papers/hep-th/9901001`), its Markdown
 //! form (`/papers/ID.md`), and the actions posted to it: `/papers/ID/upvote` and
-//! `/papers/ID/comments`; comment edits, deletion and hiding at `/comments/{id}`.
+//! `/papers/ID/comments`; comment edits, deletion and hiding at `/comments/{id}`. The library
+//! actions (`/save`, `/unsave`, `/not-interested`) and the page's library panel are
+//! [`super::library`]'s.
 
 use axum::extract::{Form, Path, State};
 use axum::http::header;
@@ -15,6 +17,7 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::layout::{self, page, Shell};
 use crate::markdown;
+use crate::pages::library::{self, PaperLibrary};
 use crate::session::Viewer;
 use crate::state::AppState;
 
@@ -46,7 +49,7 @@ pub async fn show(
             let Some(paper) = store.paper(&want)? else { return Ok(None) };
             let community = store.community(&want)?;
             if markdown {
-                return Ok(Some((paper, community, Vec::new(), Vec::new(), false)));
+                return Ok(Some((paper, community, Vec::new(), Vec::new(), false, None)));
             }
             let comments = store.comments(&want)?;
             let similar = match caches.caches().similar.get(&want, 0) {
@@ -66,10 +69,11 @@ pub async fn show(
                 Some(u) => store.has_upvoted(u, std::slice::from_ref(&want))?.contains(&want),
                 None => false,
             };
-            Ok(Some((paper, community, comments, similar, voted)))
+            let library = user.map(|u| PaperLibrary::load(&*store, u, &paper.id)).transpose()?;
+            Ok(Some((paper, community, comments, similar, voted, library)))
         })
         .await?;
-    let Some((paper, community, comments, similar, voted)) = loaded else {
+    let Some((paper, community, comments, similar, voted, library)) = loaded else {
         return Err(AppError::not_found(format!("paper {id}")));
     };
     // Old URLs with a version or prefix go to the canonical one.
@@ -81,17 +85,22 @@ pub async fn show(
         return Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response());
     }
     let shell = Shell { title: &paper.title, viewer: &viewer, query: "", description: Some(&paper.abstract_text) };
-    Ok(page(&shell, body(&paper, &community, &comments, &similar, voted, &viewer)).into_response())
+    let view = View { community: &community, comments: &comments, similar: &similar, voted, library: library.as_ref() };
+    Ok(page(&shell, body(&paper, &view, &viewer)).into_response())
 }
 
-fn body(
-    paper: &Paper,
-    community: &papertide_core::Community,
-    comments: &[Comment],
-    similar: &[Hit],
+/// What a paper page shows besides the paper.
+struct View<'a> {
+    community: &'a papertide_core::Community,
+    comments: &'a [Comment],
+    similar: &'a [Hit],
     voted: bool,
-    viewer: &Viewer,
-) -> Markup {
+    /// The viewer's library, when signed in.
+    library: Option<&'a PaperLibrary>,
+}
+
+fn body(paper: &Paper, view: &View<'_>, viewer: &Viewer) -> Markup {
+    let &View { community, comments, similar, voted, library } = view;
     let (abs, pdf) = layout::arxiv_links(paper);
     html! {
         div.layout2 {
@@ -117,6 +126,7 @@ fn body(
                         "▲ " (if voted { "Upvoted" } else { "Upvote" }) " · " (community.upvotes)
                     }
                 }
+                @if let Some(lib) = library { (library::panel(viewer, paper, lib)) }
                 @if let Some(by) = &community.submitted_by {
                     p.muted { "Submitted by " a href={ "/users/" (by) } { (by) }
                         @if let Some(at) = community.submitted_at { " on " (at.format("%Y-%m-%d")) } }
@@ -203,7 +213,8 @@ fn comment_list(comments: &[Comment], viewer: &Viewer) -> Markup {
     }
 }
 
-/// A form posted to a paper: upvote (`undo=1` removes it) or a comment.
+/// A form posted to a paper: upvote or not interested (`undo=1` takes either back), a
+/// comment, a library tag.
 #[derive(Debug, Deserialize)]
 pub struct PaperForm {
     /// The CSRF token.
@@ -215,6 +226,9 @@ pub struct PaperForm {
     /// A comment's Markdown.
     #[serde(default)]
     pub body: Option<String>,
+    /// A library tag (save, unsave).
+    #[serde(default)]
+    pub tag: Option<String>,
     /// The feed date a submission is removed from (`YYYY-MM-DD`, admins).
     #[serde(default)]
     pub date: Option<String>,
@@ -237,8 +251,9 @@ pub fn local_path(next: Option<&str>, fallback: String) -> String {
     }
 }
 
-/// `POST /papers/{*id}/upvote`, `POST /papers/{*id}/comments`, and (admins)
-/// `POST /papers/{*id}/remove` to take a submission off a day's feed.
+/// `POST /papers/{*id}/upvote`, `POST /papers/{*id}/comments`, (admins)
+/// `POST /papers/{*id}/remove` to take a submission off a day's feed, and the library actions
+/// `save`, `unsave` and `not-interested` ([`library::act`]).
 pub async fn act(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -295,6 +310,7 @@ pub async fn act(
             tracing::info!(paper.id = %id, %date, admin = %user.name, "submission removed from the feed");
             Ok(Redirect::to(&local_path(form.next.as_deref(), format!("/papers/date/{date}"))).into_response())
         }
+        "save" | "unsave" | "not-interested" => library::act(&state, &user, id, action, form).await,
         _ => Err(AppError::not_found("page")),
     }
 }

@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::{html, Markup};
-use papertide_core::{token_name, ApiToken, TokenId, TokenScope};
+use papertide_core::{token_name, ApiToken, TokenId, TokenScope, User};
 use serde::Deserialize;
 
+use crate::api::auth::Minted;
 use crate::error::AppError;
 use crate::layout::{page, Shell};
 use crate::session::Viewer;
@@ -83,26 +84,11 @@ pub async fn create(
     Form(form): Form<CreateForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&form.csrf)?;
-    let user = viewer.require_user()?.clone();
-    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
-    let name = token_name(&form.name).map_err(AppError::bad_request)?;
+    let user = viewer.require_user()?;
     let scope: TokenScope = form.scope.parse().map_err(|e| AppError::bad_request(format!("{e}")))?;
-    let minted = crate::api::auth::mint();
-    let store = state.store().clone();
-    let (hash, hint) = (minted.hash.clone(), minted.hint.clone());
-    let token = state
-        .blocking(move || -> Result<ApiToken, AppError> {
-            if store.api_tokens(user.id)?.len() >= MAX_TOKENS {
-                return Err(AppError::Conflict {
-                    message: format!("you have {MAX_TOKENS} tokens already; revoke one first"),
-                });
-            }
-            Ok(store.create_api_token(user.id, &name, &hash, &hint, scope, Utc::now())?)
-        })
-        .await?;
-    tracing::info!(user = %viewer.require_user()?.name, token.id = %token.id, scope = %token.scope, "API token created");
+    let (token, minted) = create_token(&state, user, &form.name, scope).await?;
     let shell = Shell { title: "New API token", viewer: &viewer, query: "", description: None };
-    let profile = format!("/users/{}", viewer.require_user()?.name);
+    let profile = format!("/users/{}", user.name);
     let body = html! {
         h1 { "New API token" }
         p.notice role="status" { "Copy this token now: it will not be shown again." }
@@ -114,6 +100,34 @@ pub async fn create(
     let mut response = (StatusCode::CREATED, page(&shell, body)).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Creates a token named `name` for `user` (at most [`MAX_TOKENS`] each, posts rate-limited):
+/// the stored record, and the secret to show once. Also used by the "For you" feed link
+/// ([`super::feeds_for_you`]).
+pub(crate) async fn create_token(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    scope: TokenScope,
+) -> Result<(ApiToken, Minted), AppError> {
+    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
+    let name = token_name(name).map_err(AppError::bad_request)?;
+    let minted = crate::api::auth::mint();
+    let store = state.store().clone();
+    let (owner, hash, hint) = (user.id, minted.hash.clone(), minted.hint.clone());
+    let token = state
+        .blocking(move || -> Result<ApiToken, AppError> {
+            if store.api_tokens(owner)?.len() >= MAX_TOKENS {
+                return Err(AppError::Conflict {
+                    message: format!("you have {MAX_TOKENS} tokens already; revoke one on your profile page first"),
+                });
+            }
+            Ok(store.create_api_token(owner, &name, &hash, &hint, scope, Utc::now())?)
+        })
+        .await?;
+    tracing::info!(user = %user.name, token.id = %token.id, scope = %token.scope, "API token created");
+    Ok((token, minted))
 }
 
 /// The revoke form.

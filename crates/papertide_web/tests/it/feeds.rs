@@ -285,3 +285,86 @@ async fn search_feeds_newest_first() {
     }
     assert_eq!(app.get("/feeds/search.atom?q=x&category=%3Cb%3E").await.status, StatusCode::BAD_REQUEST);
 }
+
+/// The private For-you feed: made on /for-you, read with its token only, private and not indexed.
+#[tokio::test]
+async fn the_for_you_feed_is_private_to_its_token() {
+    let mut app = App::new();
+    let papers = setup(&app, 4);
+    let write = crate::api_v1::token(&mut app, "fiona", "write").await;
+
+    // The link is made on /for-you and shown once.
+    let page = app.get("/for-you").await;
+    assert!(page.body.contains("Read this in a feed reader") && page.body.contains("action=\"/for-you/feed\""));
+    let forged = app.post_raw("/for-you/feed", &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let made = app.post("/for-you", "/for-you/feed", &[]).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.headers.get("cache-control").unwrap(), "no-store");
+    let url = |ext: &str| {
+        let marker = format!("value=\"http://127.0.0.1:8000/feeds/for-you.{ext}?token=");
+        let base = "value=\"http://127.0.0.1:8000";
+        let start = made.body.find(&marker).unwrap_or_else(|| panic!("{ext} link: {}", made.body)) + base.len();
+        made.body[start..].split('"').next().unwrap().to_string()
+    };
+    let (atom_path, rss_path) = (url("atom"), url("rss"));
+    assert!(atom_path.starts_with("/feeds/for-you.atom?token=pt_"), "{atom_path}");
+    assert!(made.body.contains("For you feed") && made.body.contains("/users/fiona#api-tokens"), "revocable there");
+    let tokens = app.store.api_tokens(app.store.user_by_name(&"fiona".parse().unwrap()).unwrap().unwrap().id).unwrap();
+    let feed_token = tokens.iter().find(|t| t.name == "For you feed").expect("a token named for the feed");
+    assert_eq!(feed_token.scope, papertide_core::TokenScope::Read);
+
+    // A feed reader has no cookies.
+    app.forget_cookies();
+    let private = |reply: &Reply| {
+        assert_eq!(reply.headers.get("cache-control").unwrap(), "private, no-cache", "{}", reply.body);
+        assert_eq!(reply.headers.get("x-robots-tag").unwrap(), "noindex");
+        assert!(reply.headers.get("set-cookie").is_none(), "never a cookie");
+    };
+    let reply = app.get(&atom_path).await;
+    private(&reply);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.headers.get("content-type").unwrap(), "application/atom+xml; charset=utf-8");
+    let root = parse(&reply.body);
+    assert_eq!(root.name, "feed");
+    assert!(root.child("title").text.contains("For you (fiona)"), "{}", root.child("title").text);
+    assert!(!root.child("id").text.contains("token"), "the feed id holds no secret");
+    let entries: Vec<&Node> = root.all("entry").collect();
+    assert_eq!(entries.len(), papers.len(), "cold start: the week's trending papers");
+    for e in &entries {
+        let paper = papers.iter().find(|p| e.child("id").text.ends_with(p.id.as_str())).unwrap();
+        let summary = &e.child("summary").text;
+        assert!(summary.starts_with("Trending this week\n\n"), "the reason first: {summary}");
+        assert!(summary.ends_with(&paper.abstract_text.replace(['\u{c}', '\u{fffe}', '\u{7f}'], "")));
+    }
+    let reply = app.get(&rss_path).await;
+    private(&reply);
+    assert_eq!(reply.headers.get("content-type").unwrap(), "application/rss+xml; charset=utf-8");
+    let channel = parse(&reply.body).children.into_iter().next().unwrap();
+    assert_eq!(channel.all("item").count(), papers.len());
+    assert!(channel.all("item").all(|i| i.child("description").text.starts_with("Trending this week<br><br>")));
+    assert!(app.get(&format!("/feeds/for-you.rss?token={write}")).await.status == StatusCode::OK, "any live token");
+
+    // Without a token, with a wrong one, with a revoked one: 401 in plain text.
+    for path in [
+        "/feeds/for-you.atom",
+        "/feeds/for-you.rss?token=",
+        "/feeds/for-you.atom?token=pt_not-a-token",
+        "/feeds/for-you.rss?token=hf_abc",
+        "/feeds/for-you.atom?token=%ZZ",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}: {}", r.body);
+        assert_eq!(r.headers.get("content-type").unwrap(), "text/plain; charset=utf-8", "{path}");
+        private(&r);
+    }
+    let r = app.post("/signin", "/signin", &[("name", "fiona"), ("password", "correct horse battery")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let revoke = format!("/settings/tokens/{}/revoke", feed_token.id);
+    assert_eq!(app.post("/users/fiona", &revoke, &[]).await.status, StatusCode::SEE_OTHER);
+    app.forget_cookies();
+    let gone = app.get(&atom_path).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    assert!(gone.body.contains("revoked"), "{}", gone.body);
+    private(&gone);
+}

@@ -8,6 +8,7 @@ mod api_v1;
 mod app;
 mod arxiv;
 mod feeds;
+mod library;
 mod pages;
 mod security;
 mod subscribe;
