@@ -28,6 +28,8 @@ CATEGORY = os.environ.get("PAPERTIDE_FEEDS_CATEGORY", "cs.LG")
 QUERY = os.environ.get("PAPERTIDE_FEEDS_QUERY", "language models")
 # A paper (export JSON) with markup in its fields, imported into the running server's database.
 HOSTILE = os.environ.get("PAPERTIDE_FEEDS_HOSTILE")
+# A personal API token (write scope) of a user, for the private "For you" feeds.
+TOKEN = os.environ.get("PAPERTIDE_FEEDS_TOKEN")
 
 CONTENT_TYPES = {"atom10": "application/atom+xml; charset=utf-8", "rss20": "application/rss+xml; charset=utf-8"}
 
@@ -38,11 +40,11 @@ def fetch(path):
 
 
 class Feeds(unittest.TestCase):
-    def check(self, path, version, non_empty):
+    def check(self, path, version, non_empty, cache="public, max-age=300"):
         status, headers, body = fetch(path)
         self.assertEqual(status, 200, path)
         self.assertEqual(headers.get("content-type"), CONTENT_TYPES[version], path)
-        self.assertEqual(headers.get("cache-control"), "public, max-age=300", path)
+        self.assertEqual(headers.get("cache-control"), cache, path)
         # feedparser honours the HTTP content type and charset when given the headers.
         d = feedparser.parse(body, response_headers=headers)
         self.assertEqual(d.bozo, 0, f"{path}: {d.get('bozo_exception')!r}")
@@ -122,6 +124,28 @@ class Feeds(unittest.TestCase):
                 self.assertEqual(e.summary_detail.type, "text/html")
                 self.assertEqual(html.unescape(e.summary), paper["abstract"])
                 self.assertNotIn("<img", e.summary)
+
+    @unittest.skipUnless(TOKEN, "no token (PAPERTIDE_FEEDS_TOKEN unset)")
+    def test_for_you(self):
+        # One upvote through the API, then the private feeds: recommendations, each entry's
+        # summary opening with why it was picked (or the trending fallback before embeddings).
+        daily = feedparser.parse(fetch("/feeds/daily.atom")[2])
+        liked = daily.entries[0].link.split("/papers/", 1)[1]
+        req = urllib.request.Request(f"{URL}/api/v1/papers/{liked}/upvote", method="PUT",
+                                     headers={"Authorization": f"Bearer {TOKEN}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            self.assertIn(r.status, (200, 204))
+        q = urllib.parse.urlencode({"token": TOKEN})
+        for ext, version in [("atom", "atom10"), ("rss", "rss20")]:
+            d = self.check(f"/feeds/for-you.{ext}?{q}", version, True, cache="private, no-cache")
+            self.assertNotIn(liked, [e.link.split("/papers/", 1)[1] for e in d.entries], "never what was upvoted")
+            for e in d.entries:
+                self.assertTrue(re.match(r"(Similar to|Close to|Trending)", html.unescape(e.summary)), e.summary[:80])
+        for bad in ["", "pt_" + "x" * 43]:
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                fetch("/feeds/for-you.atom?" + urllib.parse.urlencode({"token": bad}))
+            self.assertEqual(cm.exception.code, 401)
+            self.assertNotIn("set-cookie", {k.lower() for k in cm.exception.headers.keys()})
 
     def test_bad_category(self):
         with self.assertRaises(urllib.error.HTTPError) as cm:
