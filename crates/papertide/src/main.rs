@@ -86,6 +86,10 @@ enum Command {
         #[command(subcommand)]
         command: cmd::model::Command,
     },
+    /// Copy the database to a file while the server runs (online, consistent, checked)
+    Backup(cmd::backup::BackupArgs),
+    /// Put a backup back in place of the database (stop the server first) and rebuild the indexes
+    Restore(cmd::backup::RestoreArgs),
     /// Database maintenance
     Db {
         #[command(subcommand)]
@@ -120,6 +124,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => cmd::stats::stats(&config, args),
         Command::Paper(args) => cmd::stats::paper(&config, args),
         Command::Db { command } => cmd::db::run(&config, command),
+        Command::Backup(args) => cmd::backup::backup(&config, args),
+        Command::Restore(args) => cmd::backup::restore(&config, args),
         Command::Serve(args) => cmd::serve::run(&config, args),
         Command::Feature(args) => cmd::admin::feature(&config, args),
         Command::User { command } => cmd::admin::user(&config, command),

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes clap `Args` and a `run(&Config, Args)`.
 
 pub mod admin;
+pub mod backup;
 pub mod db;
 pub mod digest;
 pub mod eval;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `papertide` binary: each test runs the real executable against its
 //! own temporary data directory and the real data in `../shared/data`.
 
+mod backup;
 mod crash;
 mod harvest;
 mod import;

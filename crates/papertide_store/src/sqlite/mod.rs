@@ -4,9 +4,10 @@
 //! readers run beside the writer). Row mapping and the upsert live in [`papers`], schema
 //! changes in [`migrations`]. The web app's tables: accounts and sessions in [`users`], the
 //! daily feed in [`feed`], upvotes in [`votes`], comments in [`comments`], the profile page
-//! in [`activity`], the library and taste signals in [`library`], and the `paper_community` counters they keep in step in [`community`].
+//! in [`activity`], online backups in [`backup`], the library and taste signals in [`library`], and the `paper_community` counters they keep in step in [`community`].
 
 mod activity;
+mod backup;
 mod comments;
 mod community;
 mod embeddings;
@@ -33,6 +34,8 @@ use papertide_core::{
     UserName,
 };
 use users::UserColumn;
+
+pub use backup::{restore_backup, verify_backup, BackupInfo};
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "papertide.db";

@@ -1,6 +1,7 @@
 //! Integration tests of the store. Every test runs against each backend returned by
 //! [`backends`] (SQLite today), each with its own temporary database.
 
+mod backup;
 mod daily_feed;
 mod feed;
 mod library;
