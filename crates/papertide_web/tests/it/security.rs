@@ -1,5 +1,5 @@
 //! Auth rules, CSRF, XSS payloads rendered inert, SQL meta-characters harmless, session
-//! cookies, rate limits.
+//! cookies, rate limits, no SSRF through submissions. The checklist: docs/SECURITY.md.
 
 use axum::http::StatusCode;
 use papertide_core::Role;
@@ -173,8 +173,47 @@ async fn responses_carry_security_headers() {
         assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff", "{path}");
         assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY", "{path}");
+        assert_eq!(r.headers.get("referrer-policy").unwrap(), "same-origin", "{path}");
     }
     let icon = app.get("/favicon.ico").await;
     assert_eq!(icon.status, StatusCode::OK);
     assert!(icon.body.starts_with("<svg"));
+}
+
+/// A fetcher that records what it was asked for and knows nothing.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<String>>);
+
+impl papertide_web::fetch::PaperFetcher for Recording {
+    fn fetch(
+        &self,
+        id: &papertide_core::ArxivId,
+    ) -> Result<Option<papertide_core::Paper>, papertide_ingest::harvest::HarvestError> {
+        self.0.lock().unwrap().push(id.to_string());
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn submitting_a_url_never_fetches_it_only_the_arxiv_id_in_it() {
+    let recording = std::sync::Arc::new(Recording::default());
+    let mut app = App::with_fetcher(Some(recording.clone()));
+    app.sign_up("mallory").await;
+    // Internal addresses, other schemes and hosts: refused as not an arXiv paper, nothing fetched.
+    for text in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8000/admin",
+        "file:///etc/passwd",
+        "gopher://localhost:25/_HELO",
+        "https://evil.example/abs/2401.00001",
+        "//evil.example/2401.00001",
+    ] {
+        let r = app.post("/papers/submit", "/papers/submit", &[("paper", text)]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{text}: {}", r.body);
+    }
+    assert!(recording.0.lock().unwrap().is_empty(), "{:?}", recording.0.lock().unwrap());
+    // An arXiv URL: only its id goes to the (configured) arXiv client, never the URL.
+    let r = app.post("/papers/submit", "/papers/submit", &[("paper", "https://arxiv.org/abs/2401.99998v2")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(*recording.0.lock().unwrap(), vec!["2401.99998".to_string()]);
 }
