@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-10000}"
-concurrency="${2:-4}"
+concurrency="${2:-8}"
 # shellcheck source=../scripts/lib/smtp-server.sh
 . scripts/lib/smtp-server.sh
 setup_smtp_test_python

@@ -4,7 +4,7 @@
 //! ```sh
 //! bench/digest.sh 10000        # starts aiosmtpd (a sink) on loopback and runs this
 //! cargo run --release -p papertide_mail --example digest_bench -- --subscribers 10000 --smtp-port 2525 \
-//!     [--concurrency 4]
+//!     [--concurrency 8]
 //! ```
 //!
 //! The corpus: the 200 papers of the Kaggle snapshot head in `../shared/data`, 60 of them on
@@ -76,7 +76,7 @@ fn main() {
     }
     let subscribe_secs = t.elapsed().as_secs_f64();
 
-    let concurrency: usize = arg("--concurrency", "4").parse().expect("--concurrency N");
+    let concurrency: usize = arg("--concurrency", "8").parse().expect("--concurrency N");
     let config =
         DigestConfig { base_url: "https://papers.example.org".into(), batch: 200, concurrency, ..Default::default() };
     let signer = Signer::new(b"bench".to_vec());

@@ -88,7 +88,7 @@ impl Default for DigestConfig {
             disable_after: 3,
             lease_secs: 300,
             batch: 50,
-            concurrency: 4,
+            concurrency: 8,
         }
     }
 }
