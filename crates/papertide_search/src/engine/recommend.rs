@@ -13,8 +13,9 @@
 //!
 //! Keyword features (on by default, [`RecommendOptions::keyword`]): the words and author
 //! names of the most recent liked papers, as BM25 "more like this" rankings, fused with the
-//! embedding ranking by reciprocal rank fusion, as `similar` does in hybrid mode. Authors
-//! live only on this side: a follower of three authors gets their new papers.
+//! embedding ranking by reciprocal rank fusion, as `similar` does in hybrid mode; and the
+//! papers by the authors who wrote the most liked papers ([`RecommendOptions::authors`]), a
+//! third list in the fusion: a follower of three authors gets their new papers.
 //!
 //! With nothing liked there is no taste vector: callers fall back to trending papers.
 //! Measured quality (CSFCube, simulated users): `papertide eval`, docs/RECOMMEND.md.
@@ -32,6 +33,8 @@ use crate::SearchError;
 
 /// Signals of each kind a user's model reads (the most recent ones).
 pub const SIGNALS: usize = 500;
+/// Authors (those with the most liked papers) whose other papers are looked up.
+const TOP_AUTHORS: usize = 20;
 /// Most papers of a window scored exactly; a larger window is ranked on the index.
 const WINDOW_CANDIDATES: usize = 100_000;
 
@@ -63,11 +66,13 @@ pub struct RecommendOptions {
     pub keyword: bool,
     /// How many of the most recent liked papers give keyword rankings.
     pub keyword_papers: usize,
+    /// Fuse in the papers by the authors the user liked most (with the keyword features).
+    pub authors: bool,
 }
 
 impl Default for RecommendOptions {
     fn default() -> Self {
-        RecommendOptions { half_life_days: 90.0, dislike_weight: 0.5, keyword: true, keyword_papers: 5 }
+        RecommendOptions { half_life_days: 90.0, dislike_weight: 0.5, keyword: true, keyword_papers: 5, authors: true }
     }
 }
 
@@ -153,9 +158,24 @@ impl SearchEngine {
                     None => Vec::new(),
                 };
                 let keyword = self.rank_by_words(feedback, within, &seen, depth, options.keyword_papers)?;
+                let authors = match options.authors {
+                    // Ties among the authors' papers keep the order of the other lists.
+                    true => {
+                        let mut order: HashMap<u64, usize> = HashMap::new();
+                        for (i, (k, _)) in semantic.iter().chain(&keyword).enumerate() {
+                            order.entry(*k).or_insert(i);
+                        }
+                        self.rank_by_authors(feedback, within, &seen, depth, &order)?
+                    }
+                    false => Vec::new(),
+                };
                 let mut fused = fuse(
                     self.fusion,
-                    &[Ranked { hits: &keyword, weight: 1.0 }, Ranked { hits: &semantic, weight: 1.0 }],
+                    &[
+                        Ranked { hits: &keyword, weight: 1.0 },
+                        Ranked { hits: &semantic, weight: 1.0 },
+                        Ranked { hits: &authors, weight: 1.0 },
+                    ],
                 );
                 fused.truncate(limit);
                 fused
@@ -253,6 +273,44 @@ impl SearchEngine {
         let mut fused = fuse(Fusion::default(), &ranked);
         fused.truncate(depth);
         Ok(fused)
+    }
+}
+
+impl SearchEngine {
+    /// Papers by the [`TOP_AUTHORS`] authors who wrote the most liked papers, scored by how
+    /// many liked papers each author wrote (summed over a paper's matching authors), ties in
+    /// `order` (then by key), without `seen`. Empty when no liked paper has authors.
+    fn rank_by_authors(
+        &self,
+        feedback: &[Feedback],
+        within: &Filters,
+        seen: &HashSet<u64>,
+        depth: usize,
+        order: &HashMap<u64, usize>,
+    ) -> Result<Vec<(u64, f32)>, SearchError> {
+        let keys: Vec<u64> = feedback.iter().filter(|f| f.liked).map(|f| f.key).collect();
+        let mut count: HashMap<String, u32> = HashMap::new();
+        for (_, paper) in self.store.papers_by_keys(&keys).map_err(SearchError::store)? {
+            for author in paper.authors.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+                *count.entry(author.to_string()).or_default() += 1;
+            }
+        }
+        let mut authors: Vec<(String, u32)> = count.into_iter().collect();
+        authors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut score: HashMap<u64, f32> = HashMap::new();
+        for (author, n) in authors.into_iter().take(TOP_AUTHORS) {
+            let filters = Filters { author: Some(author), ..within.clone() };
+            for key in self.keyword.filtered_keys(&filters, depth)? {
+                if !seen.contains(&key) {
+                    *score.entry(key).or_default() += n as f32;
+                }
+            }
+        }
+        let mut ranked: Vec<(u64, f32)> = score.into_iter().collect();
+        let place = |k: &u64| order.get(k).copied().unwrap_or(usize::MAX);
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| place(&a.0).cmp(&place(&b.0))).then(a.0.cmp(&b.0)));
+        ranked.truncate(depth);
+        Ok(ranked)
     }
 }
 

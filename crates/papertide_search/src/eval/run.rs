@@ -174,11 +174,13 @@ pub fn evaluate(options: &EvalOptions, progress: &mut dyn FnMut(&str)) -> Result
     }
     if options.embedder.is_some() {
         // A user whose one upvote is the query paper: what "For you" ranks first, with the
-        // embeddings alone and with the keyword features (the default).
-        for (name, keyword) in [("embeddings", false), ("embeddings + keywords", true)] {
+        // embeddings alone, the keyword features, and the author feature too (the default).
+        let variants =
+            [("embeddings", false, false), ("+ keywords", true, false), ("+ keywords + authors", true, true)];
+        for (name, keyword, authors) in variants {
             progress(&format!("CSFCube: for you ({name}), the query paper as the one upvote"));
             let now = chrono::Utc::now();
-            let options = RecommendOptions { keyword, ..Default::default() };
+            let options = RecommendOptions { keyword, authors, ..Default::default() };
             let mut cache: HashMap<PaperId, Vec<PaperId>> = HashMap::new();
             let scores = run_facets(&bench, &mut |q, _pool| {
                 if let Some(r) = cache.get(&q.paper) {

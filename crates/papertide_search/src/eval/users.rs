@@ -5,8 +5,8 @@
 //! On a real corpus (the 26,809 cs papers of 2026 in `shared/data/arxiv`, imported and
 //! embedded), the last [`UserStudyOptions::test_days`] days of publications are the "new
 //! papers" and everything before is history. Simulated users, drawn with a fixed seed:
-//! - **category users** like one category: they upvoted `likes` papers of it (primary
-//!   category) from the history; relevant new papers are those listed in the category.
+//! - **category users** like one category: they upvoted `likes` papers listed in it from the
+//!   history; relevant new papers are those listed in the category.
 //! - **author users** follow a few authors (three): they upvoted the authors' papers in the
 //!   history (up to `likes`); relevant new papers are those by any of them.
 //!
@@ -14,7 +14,8 @@
 //! ranked by the votes of the whole simulated community (each user upvotes each relevant new
 //! paper with probability [`UserStudyOptions::vote_probability`]), the same ten for everyone,
 //! as a community feed is. "For you" is [`SearchEngine::recommend`] within the window, with
-//! the embeddings alone and with the keyword features fused in (the default).
+//! the embeddings alone, with the keyword features, and with the author feature as well (the
+//! default).
 //! Reported: precision@10 per user kind and method, and the ceiling (a user with three
 //! relevant new papers can get at most 0.3).
 
@@ -153,15 +154,16 @@ pub fn user_study(
         paper.key = store.key_of(id).map_err(SearchError::store)?.unwrap_or(u64::MAX);
     }
     papers.retain(|p| p.key != u64::MAX);
-    let rank = |keyword: bool| {
+    let rank = |keyword: bool, authors: bool| {
         move |feedback: &[Feedback], within: &Filters, now: DateTime<Utc>| -> Result<Vec<u64>, SearchError> {
-            let options = RecommendOptions { keyword, ..Default::default() };
+            let options = RecommendOptions { keyword, authors, ..Default::default() };
             let recs = engine.recommend(feedback, within, 10, now, &options)?;
             Ok(recs.into_iter().map(|r| r.hit.key).collect())
         }
     };
-    let (embeddings, both) = (rank(false), rank(true));
-    let methods: [Method<'_>; 2] = [("for you, embeddings", &embeddings), ("for you, embeddings + keywords", &both)];
+    let (embeddings, words, all) = (rank(false, false), rank(true, false), rank(true, true));
+    let methods: [Method<'_>; 3] =
+        [("for you, embeddings", &embeddings), ("+ keywords", &words), ("+ keywords + authors (default)", &all)];
     run_study(&papers, options, &methods, progress)
 }
 
@@ -190,7 +192,9 @@ pub fn run_study(
     // The community's votes on new papers make the one trending list.
     let mut votes: HashMap<u64, u32> = HashMap::new();
     for u in &users {
-        for &k in &u.relevant {
+        let mut relevant: Vec<u64> = u.relevant.iter().copied().collect();
+        relevant.sort_unstable();
+        for k in relevant {
             if rng.next_open01() < options.vote_probability {
                 *votes.entry(k).or_default() += 1;
             }
@@ -246,7 +250,8 @@ fn precision_at_10(ranked: &[u64], relevant: &HashSet<u64>) -> f64 {
     ranked.iter().take(10).filter(|k| relevant.contains(k)).count() as f64 / 10.0
 }
 
-/// Category users (categories with at least `likes` history papers and 5 new ones) and author
+/// Category users (categories listed on at least `likes` history papers and 5 new ones; one
+/// user each) and author
 /// users (three authors with history papers and at least one new paper between them).
 fn draw_users(
     old: &[&StudyPaper],
@@ -256,13 +261,13 @@ fn draw_users(
     rng: &mut SplitMix64,
 ) -> Vec<User> {
     let mut users = Vec::new();
-    let mut by_primary: HashMap<&str, Vec<u64>> = HashMap::new();
+    let mut by_category: HashMap<&str, Vec<u64>> = HashMap::new();
     for p in old {
-        if let Some(c) = p.categories.first() {
-            by_primary.entry(c.as_str()).or_default().push(p.key);
+        for c in &p.categories {
+            by_category.entry(c.as_str()).or_default().push(p.key);
         }
     }
-    let mut categories: Vec<(&str, Vec<u64>)> = by_primary.into_iter().filter(|(_, v)| v.len() >= likes).collect();
+    let mut categories: Vec<(&str, Vec<u64>)> = by_category.into_iter().filter(|(_, v)| v.len() >= likes).collect();
     categories.sort_by(|a, b| a.0.cmp(b.0));
     for (category, mut history) in categories {
         let relevant: HashSet<u64> =

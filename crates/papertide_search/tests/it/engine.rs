@@ -348,3 +348,38 @@ fn without_the_model_recommendations_come_from_keywords_and_authors() {
     let off = RecommendOptions { keyword: false, ..Default::default() };
     assert!(engine.recommend(&[attention], &Default::default(), 3, now, &off).unwrap().is_empty(), "nothing to go on");
 }
+
+#[test]
+fn papers_by_liked_authors_are_recommended() {
+    use papertide_search::engine::recommend::{Feedback, RecommendOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let mut extra = Vec::new();
+    for (id, title, author) in [
+        ("2402.00001", "Optimizing compilers for register allocation", "Grace Hopper"),
+        ("2402.00002", "Migratory birds across the Atlantic", "Grace Hopper"),
+        ("2402.00003", "Register allocation in optimizing compilers revisited", "Alan Turing"),
+        ("2402.00004", "Radium chemistry", "Marie Curie"),
+    ] {
+        let mut p = Paper::new(id.parse().unwrap(), title, Source::Local);
+        p.abstract_text = format!("{title}.");
+        p.authors = vec![author.to_string()];
+        p.categories = vec!["cs.PL".to_string()];
+        p.published = "2024-02-10T00:00:00Z".parse().ok();
+        extra.push(p);
+    }
+    store.upsert_papers(&extra).unwrap();
+    let engine = open(store.clone(), dir.path(), false).unwrap();
+    engine.sync(&mut |_| {}).unwrap();
+    let key = |id: &str| store.key_of(&id.parse().unwrap()).unwrap().unwrap();
+    let now: chrono::DateTime<chrono::Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
+    let liked = [Feedback { key: key("2402.00001"), at: now, liked: true }];
+    let rank = |authors: bool| {
+        let options = RecommendOptions { authors, ..Default::default() };
+        let recs = engine.recommend(&liked, &Default::default(), 20, now, &options).unwrap();
+        recs.iter().position(|r| r.hit.paper.id.as_str() == "2402.00002")
+    };
+    let with = rank(true).expect("the liked author's other paper is recommended");
+    assert!(with <= 1, "near the top: {with}");
+    assert!(rank(false).is_none_or(|without| without > with), "the author feature lifts it");
+}
