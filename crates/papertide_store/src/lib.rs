@@ -33,11 +33,30 @@ use papertide_core::{
     UserName,
 };
 
+/// A SQLite error as a person should read it: a full disk or a failed write said plainly,
+/// the rest as SQLite words it (without repeating itself).
+fn describe_sqlite(e: &rusqlite::Error) -> String {
+    use rusqlite::ffi::ErrorCode;
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::DiskFull => {
+            "the disk is full (free some space; every committed batch is kept, and the command can be run again)"
+                .to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE => {
+            "writing to the disk failed (disk full, quota or file size limit?; every committed batch is kept, and \
+             the command can be run again)"
+                .to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, Some(message)) if message == &f.to_string() => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database reported an error.
-    #[error("database error: {0}")]
+    /// The database reported an error (a full disk is said so).
+    #[error("database error: {}", describe_sqlite(.0))]
     Sqlite(#[from] rusqlite::Error),
     /// A stored row could not be turned back into a paper.
     #[error("stored paper {id} is corrupt: {reason}")]

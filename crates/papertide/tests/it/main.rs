@@ -3,6 +3,7 @@
 
 mod backup;
 mod crash;
+mod faults;
 mod harvest;
 mod import;
 mod search;
