@@ -240,6 +240,39 @@ fn a_closed_port_is_transient() {
 }
 
 #[test]
+fn a_server_that_never_answers_times_out_as_transient() {
+    // Accepts connections and then says nothing (a stuck or overloaded relay): each send gives
+    // up after the timeout with a transient error, so the message is retried later and the
+    // sender is never stuck.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            keep.lock().unwrap().push(stream);
+        }
+    });
+    let mailer = SmtpMailer::new(&SmtpConfig {
+        host: "127.0.0.1".to_string(),
+        port,
+        security: Security::None,
+        timeout_ms: 700,
+        ..SmtpConfig::default()
+    })
+    .unwrap();
+    let mail = render_digest(&crate::message::sample_digest()).unwrap();
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let err = mailer.send(&mail).unwrap_err();
+        let took = started.elapsed();
+        assert!(matches!(err, MailError::Transient { .. }), "{err:?}");
+        assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(5), "{took:?}");
+    }
+    assert!(!held.lock().unwrap().is_empty(), "the connection was made");
+}
+
+#[test]
 fn starttls_is_required_when_configured() {
     // A server that offers no STARTTLS: with `starttls` the mailer refuses to send in plain
     // text (and says so as a transient error: the server may be fixed).
