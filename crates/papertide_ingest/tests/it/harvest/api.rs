@@ -133,3 +133,37 @@ fn client_query_one(client: &ArxivApiClient, out: &mut Collected) {
     let options = SearchOptions { limit: 10, ..SearchOptions::default() };
     client.query("testing", &options, &mut |item| out.push(item)).unwrap();
 }
+
+#[test]
+fn a_stalled_arxiv_times_out_and_is_retried_never_stuck() {
+    use std::time::{Duration, Instant};
+    // The first request hangs (arXiv overloaded): the read timeout ends it, the retry succeeds.
+    let mut first = true;
+    let mut fixtures = api_fixtures();
+    let server =
+        Server::start(
+            move |r: &Request| {
+                if std::mem::take(&mut first) {
+                    Reply::Stall(Duration::from_secs(30))
+                } else {
+                    fixtures(r)
+                }
+            },
+        );
+    let client =
+        ArxivApiClient::new(&HarvestConfig { read_timeout_ms: 400, api_page_size: 10, ..config(&server) }).unwrap();
+    let started = Instant::now();
+    let mut out = Collected::default();
+    client_query_one(&client, &mut out);
+    assert_eq!(out.papers.len() + out.rejected.len(), 10);
+    assert_eq!(server.requests().len(), 2);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+
+    // An arXiv that never answers: every attempt times out, then a clear error; nothing hangs.
+    let server = Server::start(|_: &Request| Reply::Stall(Duration::from_secs(30)));
+    let client = ArxivApiClient::new(&HarvestConfig { read_timeout_ms: 300, ..config(&server) }).unwrap();
+    let started = Instant::now();
+    let result = client.query("testing", &SearchOptions { limit: 10, ..SearchOptions::default() }, &mut |_| Ok(()));
+    assert!(matches!(result, Err(HarvestError::RetriesExhausted { attempts: 4, .. })), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+}

@@ -35,6 +35,9 @@ pub enum Reply {
     },
     /// Close the connection without answering.
     Hangup,
+    /// Hold the connection open, silent, for this long (on its own thread: the server keeps
+    /// answering other connections), then close it.
+    Stall(std::time::Duration),
 }
 
 pub fn ok(body: Vec<u8>) -> Reply {
@@ -71,7 +74,15 @@ impl Server {
                 };
                 // Logged before answering, so the client never sees an answer not yet logged.
                 thread_log.lock().unwrap().push(request.clone());
-                if let Reply::Http { status, retry_after, body } = handler(&request) {
+                let reply = handler(&request);
+                if let Reply::Stall(for_how_long) = reply {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(for_how_long);
+                        drop(stream);
+                    });
+                    continue;
+                }
+                if let Reply::Http { status, retry_after, body } = reply {
                     let mut head =
                         format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
                     if let Some(after) = retry_after {
