@@ -359,6 +359,61 @@ fn same_schema(found: Schema, expected: &Schema) -> bool {
 mod tests {
     use super::*;
 
+    /// A small index of three papers.
+    fn small_index() -> KeywordIndex {
+        let index = KeywordIndex::in_ram().unwrap();
+        let mut writer = index.writer(15_000_000).unwrap();
+        for (key, (id, title, author, category)) in [
+            ("2401.00001", "Kernelized attention with relative positions", "Ada Lovelace", "cs.LG"),
+            ("2401.00002", "Galaxy surveys \\(z>2\\) and dark matter", "Vera Rubin", "astro-ph.GA"),
+            ("hep-th/9901001", "Strings, branes & \"dualities\"", "Ed Witten", "hep-th"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut p = papertide_core::Paper::new(id.parse().unwrap(), title, papertide_core::Source::Local);
+            p.abstract_text = format!("{title}. We study it.");
+            p.authors = vec![author.to_string()];
+            p.categories = vec![category.to_string()];
+            p.published = "2024-01-02T00:00:00Z".parse().ok();
+            writer.upsert(key as u64 + 1, &p).unwrap();
+        }
+        writer.commit(3).unwrap();
+        index.reload().unwrap();
+        index
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// The query parser and every search path take any text without failing: quotes,
+        /// minus signs, stars, colons, TeX, ids, control characters, half-typed words.
+        #[test]
+        fn any_query_text_searches_without_error(
+            text in proptest::prelude::prop_oneof![
+                "\\PC{0,60}",
+                "[ \"\\-*:()\\\\$^~a-zA-Z0-9.]{0,40}",
+                proptest::prelude::Just("\"unclosed phrase -".to_string()),
+            ],
+            typing in proptest::prelude::any::<bool>(),
+            author in proptest::option::of("\\PC{0,12}"),
+            category in proptest::option::of("[a-zA-Z.*-]{0,8}"),
+        ) {
+            let index = small_index();
+            let filters = Filters {
+                categories: category.into_iter().collect(),
+                author,
+                ..Default::default()
+            };
+            let query = KeywordQuery { text: text.clone(), filters: filters.clone(), limit: 10, offset: 0, typing };
+            let hits = index.search(&query).unwrap();
+            proptest::prop_assert!(hits.len() <= 3);
+            proptest::prop_assert_eq!(index.search_keys(&query).unwrap().len(), hits.len());
+            index.filtered_keys(&filters, 10).unwrap();
+            index.snippet(&"2401.00001".parse().unwrap(), &text).unwrap();
+        }
+    }
+
     #[test]
     fn shareable_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
