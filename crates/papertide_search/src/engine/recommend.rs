@@ -23,7 +23,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use papertide_core::{Signal, SignalKind, UserId};
+use papertide_core::{Paper, Signal, SignalKind, UserId};
 
 use super::{Hit, SearchEngine};
 use crate::fusion::{fuse, Fusion, Ranked};
@@ -157,7 +157,13 @@ impl SearchEngine {
                     Some(q) => self.rank_by_taste(&q, within, &seen, depth)?,
                     None => Vec::new(),
                 };
-                let keyword = self.rank_by_words(feedback, within, &seen, depth, options.keyword_papers)?;
+                // The liked papers, newest first, read once for both word-based lists.
+                let mut liked: Vec<&Feedback> = feedback.iter().filter(|f| f.liked).collect();
+                liked.sort_by(|a, b| b.at.cmp(&a.at).then(a.key.cmp(&b.key)));
+                let keys: Vec<u64> = liked.iter().map(|f| f.key).collect();
+                let liked: Vec<Paper> =
+                    self.store.papers_by_keys(&keys).map_err(SearchError::store)?.into_iter().map(|(_, p)| p).collect();
+                let keyword = self.rank_by_words(&liked, within, &seen, depth, options.keyword_papers)?;
                 let authors = match options.authors {
                     // Ties among the authors' papers keep the order of the other lists.
                     true => {
@@ -165,7 +171,7 @@ impl SearchEngine {
                         for (i, (k, _)) in semantic.iter().chain(&keyword).enumerate() {
                             order.entry(*k).or_insert(i);
                         }
-                        self.rank_by_authors(feedback, within, &seen, depth, &order)?
+                        self.rank_by_authors(&liked, within, &seen, depth, &order)?
                     }
                     false => Vec::new(),
                 };
@@ -250,21 +256,18 @@ impl SearchEngine {
 }
 
 impl SearchEngine {
-    /// The "more like this" rankings of the `papers` most recently liked papers, fused into
+    /// The "more like this" rankings of the first `papers` of `liked` (newest first), fused into
     /// one (reciprocal rank fusion), without `seen`.
     fn rank_by_words(
         &self,
-        feedback: &[Feedback],
+        liked: &[Paper],
         within: &Filters,
         seen: &HashSet<u64>,
         depth: usize,
         papers: usize,
     ) -> Result<Vec<(u64, f32)>, SearchError> {
-        let mut liked: Vec<&Feedback> = feedback.iter().filter(|f| f.liked).collect();
-        liked.sort_by(|a, b| b.at.cmp(&a.at).then(a.key.cmp(&b.key)));
-        let keys: Vec<u64> = liked.iter().take(papers).map(|f| f.key).collect();
-        let mut lists = Vec::with_capacity(keys.len());
-        for (_, paper) in self.store.papers_by_keys(&keys).map_err(SearchError::store)? {
+        let mut lists = Vec::with_capacity(papers);
+        for paper in liked.iter().take(papers) {
             let mut list = self.keyword.more_like_this_keys(&paper.id, depth + seen.len(), within)?;
             list.retain(|(k, _)| !seen.contains(k));
             lists.push(list);
@@ -282,15 +285,14 @@ impl SearchEngine {
     /// `order` (then by key), without `seen`. Empty when no liked paper has authors.
     fn rank_by_authors(
         &self,
-        feedback: &[Feedback],
+        liked: &[Paper],
         within: &Filters,
         seen: &HashSet<u64>,
         depth: usize,
         order: &HashMap<u64, usize>,
     ) -> Result<Vec<(u64, f32)>, SearchError> {
-        let keys: Vec<u64> = feedback.iter().filter(|f| f.liked).map(|f| f.key).collect();
         let mut count: HashMap<String, u32> = HashMap::new();
-        for (_, paper) in self.store.papers_by_keys(&keys).map_err(SearchError::store)? {
+        for paper in liked {
             for author in paper.authors.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
                 *count.entry(author.to_string()).or_default() += 1;
             }
