@@ -180,7 +180,7 @@ pub async fn signin(
     }
 }
 
-/// The sign-out form.
+/// A form that carries only its CSRF token (sign-out, token revocation, feed links).
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     /// The CSRF token.

@@ -155,19 +155,11 @@ pub fn reader_section(viewer: &Viewer, user: &User) -> Markup {
     }
 }
 
-/// The form of [`reader_section`].
-#[derive(Debug, Deserialize)]
-pub struct LinkForm {
-    /// The CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /for-you/feed`: mints a feed token and shows the feed's links once.
 pub async fn create_link(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<LinkForm>,
+    Form(form): Form<super::auth::CsrfForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&form.csrf)?;
     let user = viewer.require_user()?;

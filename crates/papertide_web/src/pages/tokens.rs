@@ -130,20 +130,12 @@ pub(crate) async fn create_token(
     Ok((token, minted))
 }
 
-/// The revoke form.
-#[derive(Debug, Deserialize)]
-pub struct RevokeForm {
-    /// The CSRF token.
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /settings/tokens/{id}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(form): Form<RevokeForm>,
+    Form(form): Form<super::auth::CsrfForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&form.csrf)?;
     let user = viewer.require_user()?.clone();
