@@ -1,4 +1,5 @@
-//! Persistence for papertide: the [`Store`] trait and its SQLite implementation.
+//! Persistence for papertide: the [`Store`] trait and its SQLite and PostgreSQL
+//! implementations.
 //!
 //! - [`Store`] is what every caller uses (the CLI, later the web app and search indexer).
 //!   It is synchronous; async callers run it on a blocking thread.
@@ -14,11 +15,17 @@
 //!   kept in `paper_community` ([`Store::community`]), recomputed from the `upvotes` and
 //!   `comments` tables in the same transaction as every write that changes them.
 //!
-//! A PostgreSQL implementation can follow behind the same trait without touching callers.
+//! - [`PgStore`] ([`postgres`]) is the same store on PostgreSQL, for several web replicas
+//!   over one database; the store test suite runs against both. Singleton jobs across
+//!   processes take a [`lease::Lease`].
 
+pub mod lease;
+pub mod migrate;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
+pub use self::postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use types::{
     ChangedPaper, CheckReport, LibraryItem, Stats, SubmittedPaper, UpsertStats, UpvotedPaper, UserActivity,
@@ -52,12 +59,55 @@ fn describe_sqlite(e: &rusqlite::Error) -> String {
     }
 }
 
+/// A PostgreSQL error as a person should read it: the server's own message (with its detail
+/// and the constraint or table it names), or that the connection was lost.
+fn describe_postgres(e: &::postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = db.message().to_string();
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    if e.is_closed() {
+        return "the connection to PostgreSQL was lost (is the server running?)".to_string();
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database reported an error (a full disk is said so).
     #[error("database error: {}", describe_sqlite(.0))]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error, or the connection to it failed.
+    #[error("database error: {}", describe_postgres(.0))]
+    Postgres(#[from] ::postgres::Error),
+    /// The database URL could not be read.
+    #[error("bad database URL: {reason}")]
+    BadUrl {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database server could not be reached when opening the store.
+    #[error("cannot connect to PostgreSQL at {target}: {reason}")]
+    Connect {
+        /// `user@host:port/dbname` (never the password).
+        target: String,
+        /// The cause.
+        reason: String,
+    },
+    /// Every database connection stayed in use for too long (the server is overloaded or
+    /// `max_connections` is too low).
+    #[error("no database connection became free within {waited_secs} s")]
+    Busy {
+        /// How long the caller waited.
+        waited_secs: u64,
+    },
     /// A stored row could not be turned back into a paper.
     #[error("stored paper {id} is corrupt: {reason}")]
     Corrupt {
@@ -115,6 +165,24 @@ pub enum StoreError {
         /// What was refused and why.
         what: String,
     },
+}
+
+impl StoreError {
+    /// True when the database could not be reached or is shutting down or busy (a PostgreSQL
+    /// restart, a lost connection, every connection in use): the request can be retried
+    /// shortly, and says so (HTTP 503) rather than reporting an internal error.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Busy { .. } | StoreError::Connect { .. } => true,
+            StoreError::Postgres(e) => match e.as_db_error() {
+                // Class 57: operator intervention (admin shutdown, cannot connect now).
+                Some(db) => db.code().code().starts_with("57"),
+                // Lost or refused connections (not, say, a column of an unexpected type).
+                None => e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+            },
+            _ => false,
+        }
+    }
 }
 
 /// The paper store. Implementations must be safe to share between threads.
@@ -443,6 +511,43 @@ pub trait Store: Send + Sync {
     /// What "For you" learns from: `user`'s upvotes, saved papers (once each) and "not
     /// interested" clicks, newest first within each kind, at most `limit` of each.
     fn signals(&self, user: UserId, limit: usize) -> Result<Vec<Signal>, StoreError>;
+
+    // Leases (`sqlite/mod.rs`, `postgres/store.rs`): singleton jobs across processes.
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`: true when `holder` has
+    /// it now (it was free, expired, or already `holder`'s), false when another holds it.
+    fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives the lease `name` up if `holder` has it.
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+
+    /// Counts one `action` by `key` (an IP address, a user) in the fixed window that started
+    /// at `window_start` and returns the hits in it so far, this one included: rate limits
+    /// shared by every replica. Windows an hour older than this one are swept now and then.
+    fn rate_limit_hit(&self, action: &str, key: &str, window_start: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// SQL of [`Store::rate_limit_hit`] (both backends): start the window or count in it.
+pub(crate) const RATE_LIMIT_UPSERT: &str =
+    "INSERT INTO rate_limits (action, key, window_start, hits) VALUES ($1, $2, $3, 1)
+     ON CONFLICT (action, key) DO UPDATE SET
+         hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END,
+         window_start = excluded.window_start
+     RETURNING hits";
+
+/// True about once in 256 calls: when to sweep old rate-limit windows.
+pub(crate) fn sweep_now() -> bool {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos()
+        .is_multiple_of(256)
 }
 
 /// Runs a [`FeedQuery`] against a store: `query.list(&store, now)` is `store.feed(&query, now)`.

@@ -221,6 +221,35 @@ CREATE TABLE dismissals (
 ) WITHOUT ROWID;
 "#,
     ),
+    (
+        7,
+        "leases",
+        r#"
+-- Named leases: which process runs a singleton job (the digest scheduler, the embedder)
+-- until when. A holder renews before expiry; another takes over once it has expired.
+CREATE TABLE leases (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+"#,
+    ),
+    (
+        8,
+        "rate_limits",
+        r#"
+-- Rate limits shared by every replica: hits per action and key in the current fixed window
+-- (unix seconds of its start).
+CREATE TABLE rate_limits (
+    action       TEXT   NOT NULL,
+    key          TEXT   NOT NULL,
+    window_start BIGINT NOT NULL,
+    hits         BIGINT NOT NULL,
+    PRIMARY KEY (action, key)
+);
+CREATE INDEX rate_limits_window ON rate_limits (window_start);
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

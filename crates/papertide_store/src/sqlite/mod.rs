@@ -96,7 +96,7 @@ impl SqliteStore {
         &self.path
     }
 
-    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub(crate) fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let pooled = lock(&self.readers).pop();
         let conn = match pooled {
             Some(c) => c,
@@ -527,5 +527,38 @@ impl Store for SqliteStore {
 
     fn signals(&self, user: UserId, limit: usize) -> Result<Vec<Signal>, StoreError> {
         self.with_reader(|c| library::signals(c, user, limit))
+    }
+
+    fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let until = now.timestamp() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        let taken = lock(&self.writer).execute(
+            "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+            params![name, holder, until, now.timestamp()],
+        )?;
+        Ok(taken > 0)
+    }
+
+    fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        lock(&self.writer).execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![name, holder])?;
+        Ok(())
+    }
+
+    fn rate_limit_hit(&self, action: &str, key: &str, window_start: DateTime<Utc>) -> Result<u64, StoreError> {
+        let conn = lock(&self.writer);
+        let start = window_start.timestamp();
+        if crate::sweep_now() {
+            conn.execute("DELETE FROM rate_limits WHERE window_start < ?1", [start - 3600])?;
+        }
+        let sql = crate::RATE_LIMIT_UPSERT.replace('$', "?");
+        let hits: i64 = conn.prepare_cached(&sql)?.query_row(params![action, key, start], |r| r.get(0))?;
+        Ok(hits.max(0) as u64)
     }
 }

@@ -1,11 +1,14 @@
 //! Integration tests of the store. Every test runs against each backend returned by
-//! [`backends`] (SQLite today), each with its own temporary database.
+//! [`backends`]: SQLite always, and PostgreSQL when `PAPERTIDE_TEST_POSTGRES` names a server
+//! (scripts/test starts one when PostgreSQL is installed), each with its own fresh database.
 
 mod backup;
+mod concurrency;
 mod daily_feed;
 mod feed;
 mod library;
 mod mail;
+mod migrate;
 mod papers;
 mod sqlite;
 mod tokens;
@@ -14,13 +17,28 @@ mod votes_comments;
 
 use chrono::{DateTime, Utc};
 use papertide_core::{Role, User};
+use papertide_store::postgres::testing::TestDatabase;
 use papertide_store::{SqliteStore, Store};
 
-/// A fresh store per backend, with the temp dir that must outlive it.
-pub fn backends() -> Vec<(Box<dyn Store>, tempfile::TempDir)> {
+/// What keeps a test's database alive: its temporary directory, or its Postgres database
+/// (dropped after the store, which the tuple order guarantees).
+pub enum Guard {
+    /// SQLite's data directory.
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    /// A throwaway Postgres database.
+    Pg(#[allow(dead_code)] Box<TestDatabase>),
+}
+
+/// A fresh store per backend, with the guard that must outlive it.
+pub fn backends() -> Vec<(Box<dyn Store>, Guard)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open_dir(dir.path()).expect("open sqlite");
-    vec![(Box::new(store), dir)]
+    let mut out: Vec<(Box<dyn Store>, Guard)> = vec![(Box::new(store), Guard::Dir(dir))];
+    if let Some(db) = TestDatabase::from_env().expect("the test PostgreSQL server") {
+        let store = db.open().expect("open postgres");
+        out.push((Box::new(store), Guard::Pg(Box::new(db))));
+    }
+    out
 }
 
 /// A normalized arXiv paper for tests.
