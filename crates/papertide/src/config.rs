@@ -33,6 +33,45 @@ pub struct Config {
     /// Email: digests, confirmations, SMTP (`[mail]`; e.g. `PAPERTIDE_MAIL__ENABLED=true`,
     /// `PAPERTIDE_MAIL__SMTP__HOST=smtp.example.org`). The SMTP password is masked in logs.
     pub mail: papertide_mail::config::MailConfig,
+    /// The database (`[database]`): SQLite in the data directory unless `url` names a
+    /// PostgreSQL server (`PAPERTIDE_DATABASE__URL`, `--database-url`).
+    pub database: DatabaseConfig,
+}
+
+/// Which database holds the data.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `postgres://USER:PASSWORD@HOST:PORT/DBNAME` for PostgreSQL (several web replicas over
+    /// one database); unset: SQLite, `DATA_DIR/papertide.db`. The password is masked in logs.
+    pub url: Option<String>,
+    /// Most connections one process opens to PostgreSQL (each web replica, each command).
+    pub max_connections: usize,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: None, max_connections: 16 }
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(mask_password))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// A database URL with its password replaced by `***` (`postgres://ada:***@db/papertide`).
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
 }
 
 /// Settings of `papertide import`.
@@ -59,6 +98,7 @@ impl Default for Config {
             addr: "127.0.0.1:8000".to_string(),
             web: Default::default(),
             mail: Default::default(),
+            database: Default::default(),
         }
     }
 }
@@ -75,7 +115,11 @@ impl Config {
     }
 
     /// Loads defaults, the config file and the environment. `data_dir_flag` wins over all.
-    pub fn load(config_file: Option<&Path>, data_dir_flag: Option<&Path>) -> anyhow::Result<Config> {
+    pub fn load(
+        config_file: Option<&Path>,
+        data_dir_flag: Option<&Path>,
+        database_url_flag: Option<&str>,
+    ) -> anyhow::Result<Config> {
         let env_file = std::env::var_os("PAPERTIDE_CONFIG").map(PathBuf::from);
         let explicit = config_file.map(Path::to_path_buf).or(env_file);
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
@@ -98,6 +142,13 @@ impl Config {
         if let Some(dir) = data_dir_flag {
             config.data_dir = dir.to_path_buf();
         }
+        if let Some(url) = database_url_flag {
+            config.database.url = Some(url.to_string());
+        }
+        if config.database.url.as_deref().is_some_and(str::is_empty) {
+            config.database.url = None;
+        }
+        anyhow::ensure!(config.database.max_connections > 0, "database.max_connections must be at least 1");
         anyhow::ensure!(config.import.batch_size > 0, "import.batch_size must be at least 1");
         Ok(config)
     }
@@ -112,11 +163,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "data_dir = \"/from/file\"\n[import]\nbatch_size = 7\n").unwrap();
-        let c = Config::load(Some(&file), None).unwrap();
+        let c = Config::load(Some(&file), None, None).unwrap();
         assert_eq!(c.import.batch_size, 7);
-        let c = Config::load(Some(&file), Some(Path::new("/from/flag"))).unwrap();
+        let c = Config::load(Some(&file), Some(Path::new("/from/flag")), None).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
         std::fs::write(&file, "[import]\nbatch_size = 0\n").unwrap();
-        assert!(Config::load(Some(&file), None).is_err());
+        assert!(Config::load(Some(&file), None, None).is_err());
+    }
+
+    #[test]
+    fn the_database_url_comes_from_the_file_or_the_flag_and_its_password_is_masked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[database]\nurl = \"postgres://ada:s3cret@db.internal:5432/papertide\"\n").unwrap();
+        let c = Config::load(Some(&file), None, None).unwrap();
+        assert_eq!(c.database.url.as_deref(), Some("postgres://ada:s3cret@db.internal:5432/papertide"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://ada:***@db.internal:5432/papertide"), "{shown}");
+        let c = Config::load(Some(&file), None, Some("postgres://bob@other/db")).unwrap();
+        assert_eq!(c.database.url.as_deref(), Some("postgres://bob@other/db"));
+        assert_eq!(mask_password("postgres://u:p:q@h/d"), "postgres://u:***@h/d");
+        assert_eq!(mask_password("postgres://h/d"), "postgres://h/d");
     }
 }

@@ -28,6 +28,11 @@ struct Cli {
     #[arg(long, global = true, env = "PAPERTIDE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
+    /// PostgreSQL database, `postgres://USER:PASSWORD@HOST:PORT/DBNAME` [default: SQLite in
+    /// DATA_DIR; config `[database] url`]
+    #[arg(long, global = true, env = "PAPERTIDE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+
     /// Configuration file (TOML) [default: DATA_DIR/papertide.toml if present]
     #[arg(long, global = true, env = "PAPERTIDE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -95,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::db::Command,
     },
+    /// Move the data to another database (SQLite to PostgreSQL)
+    Migrate {
+        #[command(subcommand)]
+        command: cmd::migrate::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -116,7 +126,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref())?;
+    let config = Config::load(cli.config.as_deref(), cli.data_dir.as_deref(), cli.database_url.as_deref())?;
     match cli.command {
         Command::Import(args) => cmd::import::run(&config, args),
         Command::Harvest(args) => cmd::harvest::run(&config, args),
@@ -124,6 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => cmd::stats::stats(&config, args),
         Command::Paper(args) => cmd::stats::paper(&config, args),
         Command::Db { command } => cmd::db::run(&config, command),
+        Command::Migrate { command } => cmd::migrate::run(&config, command),
         Command::Backup(args) => cmd::backup::backup(&config, args),
         Command::Restore(args) => cmd::backup::restore(&config, args),
         Command::Serve(args) => cmd::serve::run(&config, args),

@@ -126,6 +126,10 @@ impl From<papertide_store::StoreError> for AppError {
             StoreError::NotFound { what } => AppError::NotFound { what },
             StoreError::Conflict { what } => AppError::Conflict { message: what },
             StoreError::Forbidden { .. } => AppError::Forbidden,
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable");
+                AppError::Unavailable { message: "the database is unavailable; try again in a few seconds".into() }
+            }
             other => AppError::internal(other),
         }
     }

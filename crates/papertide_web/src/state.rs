@@ -38,6 +38,14 @@ pub struct WebConfig {
     pub auto_feature_categories: Vec<String>,
     /// JSON API requests per client IP address per minute (beyond: 429 with `Retry-After`).
     pub api_per_minute: u32,
+    /// Addresses of reverse proxies / load balancers in front of the site (e.g.
+    /// `["127.0.0.1"]` behind a local nginx). Requests from them are attributed to the client
+    /// address they put in `X-Forwarded-For` (for rate limits); from anyone else the header
+    /// is ignored. Empty (the default): the connecting address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Count rate limits in the database, shared by every replica, instead of in this
+    /// process. `papertide serve` turns it on with PostgreSQL unless set.
+    pub shared_rate_limits: Option<bool>,
     /// Origins allowed to call the JSON API from a browser (CORS), e.g.
     /// `["https://lab.example"]`, or `["*"]` for any. Empty (the default): no CORS headers.
     pub cors_origins: Vec<String>,
@@ -56,6 +64,8 @@ impl Default for WebConfig {
             embed_batch: 32,
             auto_feature_categories: Vec::new(),
             api_per_minute: 600,
+            trusted_proxies: Vec::new(),
+            shared_rate_limits: None,
             cors_origins: Vec::new(),
         }
     }
@@ -70,8 +80,8 @@ pub struct Caches {
     pub feed: TtlCache<String, Arc<papertide_core::FeedPage>>,
     /// The latest feed day up to a date, for `/` (5 seconds, and until the next write).
     pub latest_day: TtlCache<chrono::NaiveDate, Option<chrono::NaiveDate>>,
-    /// Search results with their highlighting, by request (60 seconds; new papers reach the
-    /// index within that).
+    /// Search results with their highlighting, by request (60 seconds, and until the search
+    /// engine's index version moves on: new papers are found as soon as they are indexed).
     pub search: TtlCache<String, Arc<crate::pages::search::Answer>>,
 }
 
@@ -164,9 +174,19 @@ impl AppState {
         &self.0.metrics
     }
 
-    /// Rate limits.
-    pub fn limiter(&self) -> &RateLimiter {
-        &self.0.limiter
+    /// Counts one `action` by `key` against `limit` per minute: in the database when rate
+    /// limits are shared by several replicas, else in this process.
+    pub async fn rate_limit(&self, action: &'static str, key: &str, limit: u32) -> Result<(), AppError> {
+        if self.0.config.shared_rate_limits != Some(true) {
+            return self.0.limiter.hit(action, key, limit);
+        }
+        let (start, left) = crate::ratelimit::window(chrono::Utc::now());
+        let (store, key) = (self.0.store.clone(), key.to_string());
+        let hits = self.blocking(move || store.rate_limit_hit(action, &key, start)).await?;
+        if hits > u64::from(limit) {
+            return Err(AppError::RateLimited { retry_after: left });
+        }
+        Ok(())
     }
 
     /// The arXiv client used to fetch submitted papers that are not in the database yet.

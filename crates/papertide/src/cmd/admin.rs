@@ -108,8 +108,8 @@ pub fn user(config: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("creating user {name}"))?;
             println!("created {} user {}", role.as_str(), user.name);
         }
-        UserCommand::Admin { name } => set_role(&store, &parse(&name)?, Role::Admin)?,
-        UserCommand::Demote { name } => set_role(&store, &parse(&name)?, Role::User)?,
+        UserCommand::Admin { name } => set_role(store.as_ref(), &parse(&name)?, Role::Admin)?,
+        UserCommand::Demote { name } => set_role(store.as_ref(), &parse(&name)?, Role::User)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -43,9 +43,21 @@ fn describe(info: &BackupInfo) -> String {
     )
 }
 
+/// `backup` and `restore` copy the SQLite file; a PostgreSQL database is backed up with its
+/// own tools.
+fn refuse_postgres(config: &Config, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        config.database.url.is_none(),
+        "`papertide {what}` works on the SQLite database; this configuration uses PostgreSQL: use pg_dump / \
+         pg_restore (docs/DEPLOYMENT.md, \"Backups on PostgreSQL\")"
+    );
+    Ok(())
+}
+
 pub fn backup(config: &Config, args: BackupArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(!args.file.exists(), "{} exists already; choose a new file name", args.file.display());
-    let store = super::open_store(config)?;
+    refuse_postgres(config, "backup")?;
+    let store = super::open_sqlite(config)?;
     let mut bar: Option<Progress> = None;
     let started = std::time::Instant::now();
     let info = store
@@ -66,6 +78,7 @@ pub fn restore(config: &Config, args: RestoreArgs) -> anyhow::Result<ExitCode> {
         println!("ok: {}", describe(&info));
         return Ok(ExitCode::SUCCESS);
     }
+    refuse_postgres(config, "restore")?;
     let (info, previous) = restore_backup(&args.file, &config.data_dir).with_context(|| {
         format!(
             "restoring {} into {} (is `papertide serve` still running on it? stop it first)",

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use papertide_store::Store;
 
 use crate::config::Config;
 

@@ -169,7 +169,8 @@ fn built_key(frequency: Frequency) -> String {
 }
 
 /// One pass of the mail worker: builds the digests due at `now` (all of them when `force`),
-/// then sends what the outbox holds. Stops early when `stop` is set; the rest waits.
+/// then sends what the outbox holds. Stops early once `keep_going` says no (Ctrl-C, or the
+/// scheduler lease went to another replica); the rest waits.
 pub fn tick(
     engine: &SearchEngine,
     mailer: &dyn Mailer,
@@ -177,7 +178,7 @@ pub fn tick(
     only: Option<Frequency>,
     period: Option<Period>,
     force: bool,
-    stop: &AtomicBool,
+    keep_going: &mut dyn FnMut() -> bool,
 ) -> anyhow::Result<(digest::BuildStats, digest::DeliverStats)> {
     let store = engine.store().as_ref();
     let now = Utc::now();
@@ -195,9 +196,9 @@ pub fn tick(
         }
         let builder = digest::Builder { store, picker: &picker, signer: &signer, config: &config.digest };
         let stats = builder
-            .build(frequency, &period, now, &mut |_| !stop.load(Ordering::SeqCst))
+            .build(frequency, &period, now, &mut |_| keep_going())
             .with_context(|| format!("building the {} digests of {}", frequency.as_str(), period.key()))?;
-        if !stop.load(Ordering::SeqCst) && period == Period::last(frequency, now) {
+        if keep_going() && period == Period::last(frequency, now) {
             store.put_state(&built_key(frequency), &period.key())?;
         }
         tracing::info!(frequency = frequency.as_str(), period = %period.key(), built = stats.built,
@@ -206,7 +207,7 @@ pub fn tick(
         built.already += stats.already;
         built.empty += stats.empty;
     }
-    let sent = digest::deliver(store, mailer, &config.digest, &Utc::now, &mut |_| !stop.load(Ordering::SeqCst))
+    let sent = digest::deliver(store, mailer, &config.digest, &Utc::now, &mut |_| keep_going())
         .context("sending the outbox")?;
     Ok((built, sent))
 }
@@ -237,7 +238,9 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             engine.sync(&mut |_| {}).context("bringing the search index up to date")?;
             let mailer = SmtpMailer::new(&config.mail.smtp).context("setting up SMTP")?;
             let stop = AtomicBool::new(false);
-            let (built, sent) = tick(&engine, &mailer, &mail_config(config), frequency, period, now, &stop)?;
+            let (built, sent) = tick(&engine, &mailer, &mail_config(config), frequency, period, now, &mut || {
+                !stop.load(Ordering::SeqCst)
+            })?;
             println!(
                 "digests: {} built, {} already built, {} with nothing to send; mail: {} sent, {} to retry, {} failed, {} addresses disabled",
                 built.built, built.already, built.empty, sent.sent, sent.retried, sent.failed, sent.disabled

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use papertide_store::{Store, StoreError};
+use papertide_store::StoreError;
 
 use crate::config::Config;
 

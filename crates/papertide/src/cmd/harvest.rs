@@ -88,7 +88,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     }
     let shared = Shared {
-        sink: RefCell::new(Sink::new(&store, None)?),
+        sink: RefCell::new(Sink::new(store.as_ref(), None)?),
         batch: RefCell::new(Vec::new()),
         batch_size: config.import.batch_size,
         interrupted: interrupted.clone(),
@@ -96,7 +96,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let result = if api_mode {
         run_api(&harvest_config, &args, &shared)
     } else {
-        run_oai(&harvest_config, &args, &store, &shared)
+        run_oai(&harvest_config, &args, store.as_ref(), &shared)
     };
     shared.flush()?;
     let sink = shared.sink.into_inner();

@@ -81,7 +81,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         // Only the first handler registration per process succeeds; that is enough here.
         let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
     }
-    let mut sink = Sink::new(&store, args.rejects.as_deref())?;
+    let mut sink = Sink::new(store.as_ref(), args.rejects.as_deref())?;
     let total_bytes: Option<u64> = if args.files.iter().any(|f| f.as_os_str() == "-") {
         None
     } else {

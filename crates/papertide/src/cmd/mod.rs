@@ -8,6 +8,7 @@ pub mod eval;
 pub mod export;
 pub mod harvest;
 pub mod import;
+pub mod migrate;
 pub mod model;
 pub mod search;
 pub mod serve;
@@ -15,13 +16,27 @@ mod sink;
 pub mod stats;
 pub mod token;
 
+use std::sync::Arc;
+
 use anyhow::Context;
-use papertide_store::SqliteStore;
+use papertide_store::{PgStore, SqliteStore, Store};
 
-use crate::config::Config;
+use crate::config::{mask_password, Config};
 
-/// Opens the store in the configured data directory.
-pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+/// Opens the configured store: PostgreSQL when `[database] url` is set, else SQLite in the
+/// data directory.
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    match &config.database.url {
+        Some(url) => Ok(Arc::new(
+            PgStore::open(url, config.database.max_connections)
+                .with_context(|| format!("opening the database {}", mask_password(url)))?,
+        )),
+        None => Ok(Arc::new(open_sqlite(config)?)),
+    }
+}
+
+/// Opens the SQLite store in the data directory (what `backup`, `restore` and `migrate` read).
+pub fn open_sqlite(config: &Config) -> anyhow::Result<SqliteStore> {
     SqliteStore::open_dir(&config.data_dir)
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))
 }

@@ -88,7 +88,7 @@ struct JsonHit<'a> {
 
 /// Opens the engine over the configured store and catches its indexes up.
 pub fn open_engine(config: &Config) -> anyhow::Result<SearchEngine> {
-    let store = Arc::new(super::open_store(config)?);
+    let store = super::open_store(config)?;
     let options = EngineOptions {
         data_dir: config.data_dir.clone(),
         model_dir: Some(config.model_dir()),
@@ -209,7 +209,7 @@ pub fn embed(config: &Config, args: EmbedArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
-    let store = Arc::new(super::open_store(config)?);
+    let store = super::open_store(config)?;
     let options = EngineOptions { data_dir: config.data_dir.clone(), model_dir: None, fusion: Fusion::default() };
     let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
     let mut bar = Progress::new("reindexing", None);

@@ -1,6 +1,9 @@
-//! `papertide serve`: the web application on SQLite, with a background worker that keeps the
-//! search indexes current (new imports become searchable by keyword within seconds) and
-//! embeds papers that have no embedding yet, a batch at a time.
+//! `papertide serve`: the web application, with a background worker that keeps the search
+//! indexes current (new imports become searchable by keyword within seconds) and embeds
+//! papers that have no embedding yet, a batch at a time, and the mail worker. On PostgreSQL
+//! several replicas can serve one database: each keeps its own indexes current from the
+//! store's change feed, and the jobs that must run once (embedding, auto-featuring, digests)
+//! run on the replica holding their lease ([`papertide_store::lease`]).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -13,6 +16,7 @@ use chrono::Utc;
 use papertide_core::SubmitOutcome;
 use papertide_search::engine::SearchEngine;
 use papertide_search::keyword::Filters;
+use papertide_store::lease::{process_id, Lease};
 use papertide_store::Store;
 use papertide_web::fetch::ArxivFetcher;
 use papertide_web::AppState;
@@ -59,14 +63,26 @@ fn auto_feature(store: &dyn Store, categories: &[String]) -> anyhow::Result<u64>
     Ok(featured)
 }
 
-/// How often the background worker looks for new papers.
-const WORKER_INTERVAL: Duration = Duration::from_secs(5);
+/// How often the background worker looks for new papers (with several replicas, a paper
+/// imported through one is searchable by keyword on the others within about this long).
+const WORKER_INTERVAL: Duration = Duration::from_secs(2);
+/// The lease of the background jobs only one replica should run: embedding the backlog and
+/// auto-featuring.
+const BACKGROUND_LEASE: &str = "serve.background";
+/// The lease of the digest scheduler and outbox sender.
+const MAIL_LEASE: &str = "serve.mail";
+/// How long a lease lasts unless renewed: a replica that dies hands its jobs over this late.
+const LEASE_TTL: Duration = Duration::from_secs(30);
 
-/// Brings the keyword index up to date with the store and features new papers.
-fn index_new_papers(engine: &SearchEngine, categories: &[String]) {
+/// Brings the keyword index (and the vector index, from stored embeddings) up to date.
+fn sync_index(engine: &SearchEngine) {
     if let Err(e) = engine.sync(&mut |_| {}) {
         tracing::error!(error = %e, "background index update failed");
     }
+}
+
+/// Features new papers of the configured categories.
+fn feature_new_papers(engine: &SearchEngine, categories: &[String]) {
     if !categories.is_empty() {
         match auto_feature(engine.store().as_ref(), categories) {
             Ok(0) => {}
@@ -76,46 +92,62 @@ fn index_new_papers(engine: &SearchEngine, categories: &[String]) {
     }
 }
 
-/// Keeps the indexes current until `stop`: sync the keyword index with the store, then embed
-/// the backlog (each batch stored as it completes; `stop` ends it after the current batch).
-/// A long backlog (a big import) does not hold up new papers: between embedding batches the
-/// keyword index is synced again every [`WORKER_INTERVAL`], so imports are searchable by
-/// keyword within seconds while embedding catches up.
-fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, stop: Arc<AtomicBool>) {
+/// Keeps the indexes current until `stop`: sync the keyword index with the store, then (on
+/// the one replica holding the [`BACKGROUND_LEASE`]) feature new papers and embed the backlog
+/// (each batch stored as it completes; `stop` ends it after the current batch). Every replica
+/// syncs every [`WORKER_INTERVAL`], also between embedding batches, so imports are searchable
+/// by keyword within seconds while embedding catches up; vectors embedded by another replica
+/// are loaded from the store.
+fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, holder: String, stop: Arc<AtomicBool>) {
+    let store = engine.store().clone();
+    let mut lease = Lease::new(store.as_ref(), BACKGROUND_LEASE, &holder, LEASE_TTL);
     while !stop.load(Ordering::SeqCst) {
-        index_new_papers(&engine, &categories);
-        if engine.model_problem().is_none() {
-            let mut synced = std::time::Instant::now();
-            let mut between_batches = |_| {
-                if synced.elapsed() >= WORKER_INTERVAL {
-                    index_new_papers(&engine, &categories);
-                    synced = std::time::Instant::now();
+        sync_index(&engine);
+        if lease.held() {
+            feature_new_papers(&engine, &categories);
+            if engine.model_problem().is_none() {
+                let halt = AtomicBool::new(false);
+                let mut synced = std::time::Instant::now();
+                let mut between_batches = |_| {
+                    if synced.elapsed() >= WORKER_INTERVAL {
+                        sync_index(&engine);
+                        feature_new_papers(&engine, &categories);
+                        synced = std::time::Instant::now();
+                    }
+                    if stop.load(Ordering::SeqCst) || !lease.held() {
+                        halt.store(true, Ordering::SeqCst);
+                    }
+                };
+                match engine.embed_backlog(batch, &mut between_batches, &halt) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(papers = n, "embedded in the background"),
+                    Err(e) => tracing::error!(error = %e, "background embedding failed"),
                 }
-            };
-            match engine.embed_backlog(batch, &mut between_batches, &stop) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(papers = n, "embedded in the background"),
-                Err(e) => tracing::error!(error = %e, "background embedding failed"),
             }
         }
-        let mut slept = Duration::ZERO;
-        while slept < WORKER_INTERVAL && !stop.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
-            slept += Duration::from_millis(100);
-        }
+        sleep_unless_stopped(WORKER_INTERVAL, &stop);
     }
+    lease.release();
 }
 
 /// Builds digests when they are due and sends the outbox (confirmations within `[mail]
-/// poll_secs` of a subscription), until `stop`.
+/// poll_secs` of a subscription), until `stop`. With several replicas over one database, one
+/// of them at a time does this: the holder of the [`MAIL_LEASE`].
 fn mail_worker(
     engine: &SearchEngine,
     mailer: &dyn papertide_mail::smtp::Mailer,
     config: &papertide_mail::config::MailConfig,
+    holder: &str,
     stop: &AtomicBool,
 ) {
+    let mut lease = Lease::new(engine.store().as_ref(), MAIL_LEASE, holder, LEASE_TTL);
     while !stop.load(Ordering::SeqCst) {
-        match super::digest::tick(engine, mailer, config, None, None, false, stop) {
+        if !lease.held() {
+            sleep_unless_stopped(Duration::from_secs(config.poll_secs.max(1)), stop);
+            continue;
+        }
+        let mut keep_going = || !stop.load(Ordering::SeqCst) && lease.held();
+        match super::digest::tick(engine, mailer, config, None, None, false, &mut keep_going) {
             Ok((built, sent)) if built.built + sent.sent + sent.retried + sent.failed > 0 => {
                 tracing::info!(
                     built = built.built,
@@ -128,11 +160,17 @@ fn mail_worker(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %format!("{e:#}"), "the mail worker failed; retrying"),
         }
-        let mut slept = Duration::ZERO;
-        while slept < Duration::from_secs(config.poll_secs.max(1)) && !stop.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
-            slept += Duration::from_millis(100);
-        }
+        sleep_unless_stopped(Duration::from_secs(config.poll_secs.max(1)), stop);
+    }
+    lease.release();
+}
+
+/// Sleeps `total`, waking early when `stop` is set.
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let mut slept = Duration::ZERO;
+    while slept < total && !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        slept += Duration::from_millis(100);
     }
 }
 
@@ -147,17 +185,21 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let store = engine.store().clone();
     let fetcher = Arc::new(ArxivFetcher::new(&config.harvest).context("setting up the arXiv client")?);
-    let state = AppState::new(store, engine.clone(), fetcher, config.web.clone());
+    let mut web = config.web.clone();
+    // Several replicas share one PostgreSQL: count rate limits there unless told otherwise.
+    web.shared_rate_limits.get_or_insert(config.database.url.is_some());
+    let state = AppState::new(store, engine.clone(), fetcher, web);
 
     let stop = Arc::new(AtomicBool::new(false));
+    let holder = process_id();
     let background = {
-        let (engine, stop) = (engine.clone(), stop.clone());
+        let (engine, stop, holder) = (engine.clone(), stop.clone(), holder.clone());
         let batch = config.web.embed_batch.max(1);
         let mut categories = config.web.auto_feature_categories.clone();
         categories.extend(args.auto_feature.iter().cloned());
         std::thread::Builder::new()
             .name("index-worker".into())
-            .spawn(move || worker(engine, batch, categories, stop))
+            .spawn(move || worker(engine, batch, categories, holder, stop))
             .context("starting the index worker")?
     };
 
@@ -167,7 +209,7 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(
             std::thread::Builder::new()
                 .name("mail-worker".into())
-                .spawn(move || mail_worker(&engine, &mailer, &mail_config, &stop))
+                .spawn(move || mail_worker(&engine, &mailer, &mail_config, &holder, &stop))
                 .context("starting the mail worker")?,
         )
     } else {

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use papertide_core::PaperId;
-use papertide_store::Store;
 
 use crate::config::Config;
 

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 use papertide_core::{token_name, TokenId, TokenScope, UserName};
-use papertide_store::Store;
 
 use crate::config::Config;
 

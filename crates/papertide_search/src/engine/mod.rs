@@ -122,6 +122,9 @@ pub struct SearchEngine {
     /// Embeds search queries, one worker per core, batching queries that arrive together
     /// ([`batcher`]). Bulk embedding uses the embedder directly, on all threads.
     queries: Option<batcher::QueryBatcher>,
+    /// Moves on whenever the indexes change (papers indexed, vectors added): cached search
+    /// results are kept per version ([`SearchEngine::version`]).
+    version: std::sync::atomic::AtomicU64,
 }
 
 fn query_batcher(embedder: &Option<Arc<dyn Embedder>>) -> Option<batcher::QueryBatcher> {
@@ -179,7 +182,19 @@ impl SearchEngine {
             fusion: options.fusion,
             queries: query_batcher(&embedder),
             embedder,
+            version: Default::default(),
         })
+    }
+
+    /// A number that changes whenever what searches can find changes (a sync indexed papers,
+    /// vectors were added): a web replica caches search results under it, so a paper becomes
+    /// findable as soon as its replica has indexed it.
+    pub fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn bump_version(&self) {
+        self.version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// An engine over in-memory indexes (tests, benchmarks, `papertide eval`).
@@ -198,6 +213,7 @@ impl SearchEngine {
             embedder,
             model_name: MODEL_NAME.to_string(),
             fusion,
+            version: Default::default(),
         })
     }
 

@@ -84,6 +84,9 @@ impl SearchEngine {
             self.keyword.reload()?;
         }
         report.vectors_loaded = self.load_missing_vectors()?;
+        if report.keyword_indexed + report.vectors_loaded > 0 {
+            self.bump_version();
+        }
         Ok(report)
     }
 
@@ -159,6 +162,7 @@ impl SearchEngine {
             let keys: Vec<u64> = items.iter().map(|i| i.0).collect();
             let flat: Vec<f32> = items.iter().flat_map(|i| i.1.iter().copied()).collect();
             self.vectors.write().map_err(|_| SearchError::Poisoned)?.upsert_batch(&keys, &flat)?;
+            self.bump_version();
             done += items.len() as u64;
             since_save += items.len();
             if since_save >= 50_000 {

@@ -17,6 +17,8 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
+
+use crate::ratelimit::client_ip;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -62,9 +64,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
         return response;
     }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    if let Some(ip) = peer {
-        if let Err(e) = state.limiter().hit("api", &ip, state.config().api_per_minute) {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let ip = client_ip(peer, request.headers(), &state.config().trusted_proxies).to_string();
+        if let Err(e) = state.rate_limit("api", &ip, state.config().api_per_minute).await {
             let mut limited = ApiError(e).into_response();
             if let Some(origin) = cors {
                 limited.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -150,9 +150,9 @@ fn method_not_allowed(sub: Sub) -> ApiError {
 }
 
 /// The owner of a `write` token, counted against the per-user post limit.
-fn writer(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
+async fn writer(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
     let user = caller.require(TokenScope::Write)?.clone();
-    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
+    state.rate_limit("post", &user.id.0.to_string(), state.config().posts_per_minute).await?;
     Ok(user)
 }
 
@@ -228,7 +228,7 @@ pub async fn submit(
     caller: Caller,
     ApiJson(body): ApiJson<SubmitIn>,
 ) -> Result<(StatusCode, Json<SubmitOut>), ApiError> {
-    let user = writer(&state, &caller)?;
+    let user = writer(&state, &caller).await?;
     let arxiv: ArxivId = body.id.trim().parse().map_err(|e| {
         AppError::bad_request(format!("`id`: `{}` is not an arXiv id or URL (like 2401.01234): {e}", body.id.trim()))
     })?;
@@ -308,7 +308,7 @@ pub async fn upvote_state(state: AppState, caller: Caller, id: PaperId) -> Resul
     )
 )]
 pub async fn vote(state: AppState, caller: Caller, id: PaperId, up: bool) -> Result<Json<VoteOut>, ApiError> {
-    let user = writer(&state, &caller)?.id;
+    let user = writer(&state, &caller).await?.id;
     let store = state.store().clone();
     let out = state
         .blocking(move || -> Result<VoteOut, AppError> {
@@ -448,7 +448,7 @@ pub async fn add_comment(
     id: PaperId,
     body: CommentIn,
 ) -> Result<(StatusCode, Json<CommentOut>), ApiError> {
-    let user = writer(&state, &caller)?.id;
+    let user = writer(&state, &caller).await?.id;
     let body = CommentBody::new(body.body).map_err(|e| AppError::bad_request(format!("`body`: {e}")))?;
     let store = state.store().clone();
     let comment = state

@@ -3,11 +3,9 @@
 //! IP address; a failed sign-in says only "wrong name or password". Every sign-in issues a new
 //! session token (see [`crate::session`]).
 
-use std::net::SocketAddr;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,6 +16,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::layout::{page, Shell};
+use crate::ratelimit::ClientIp;
 use crate::session::{random_token, set_cookie, token_hash, Viewer, SESSION_COOKIE};
 use crate::state::AppState;
 
@@ -115,11 +114,11 @@ async fn start_session(state: &AppState, user: papertide_core::UserId) -> Result
 pub async fn signup(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<AccountForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
-    state.limiter().hit("signup", &peer.ip().to_string(), state.config().signin_per_minute)?;
+    state.rate_limit("signup", &client.to_string(), state.config().signin_per_minute).await?;
     let again = |msg: &str| {
         (StatusCode::BAD_REQUEST, form(&viewer, "/signup", "Sign up", Some(msg), &f.name, true)).into_response()
     };
@@ -150,11 +149,11 @@ pub async fn signup(
 pub async fn signin(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<AccountForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
-    state.limiter().hit("signin", &peer.ip().to_string(), state.config().signin_per_minute)?;
+    state.rate_limit("signin", &client.to_string(), state.config().signin_per_minute).await?;
     let wrong = || {
         (StatusCode::UNAUTHORIZED, form(&viewer, "/signin", "Sign in", Some("Wrong name or password."), &f.name, false))
             .into_response()

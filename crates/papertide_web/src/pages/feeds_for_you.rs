@@ -77,7 +77,7 @@ async fn channel(state: &AppState, token: Option<&str>, format: Format) -> Resul
     if !api_token.scope.allows(TokenScope::Read) {
         return Err(AppError::InsufficientScope { have: api_token.scope, needed: TokenScope::Read });
     }
-    state.limiter().hit("feed", &user.id.0.to_string(), state.config().api_per_minute)?;
+    state.rate_limit("feed", &user.id.0.to_string(), state.config().api_per_minute).await?;
     let list = for_user(state, user.id, FEED_ITEMS).await?;
     let now = Utc::now();
     let entries =

@@ -264,7 +264,7 @@ pub async fn act(
     let user = viewer.require_user()?.clone();
     let (id_text, action) = raw.rsplit_once('/').ok_or_else(|| AppError::not_found("page"))?;
     let id = parse_id(id_text)?;
-    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
+    state.rate_limit("post", &user.id.0.to_string(), state.config().posts_per_minute).await?;
     let store = state.store().clone();
     let target = id.clone();
     match action {

@@ -129,7 +129,9 @@ pub struct Answer {
 pub async fn cached_search(state: &AppState, request: &SearchRequest) -> Result<Arc<Answer>, AppError> {
     // The request's Debug form names every field, so it is a complete key.
     let key = format!("{request:?}");
-    if let Lookup::Fresh(answer) | Lookup::Stale(answer) = state.caches().search.lookup(&key, 0) {
+    // Kept per index version: a paper is findable as soon as this replica has indexed it.
+    let version = state.search().version();
+    if let Lookup::Fresh(answer) | Lookup::Stale(answer) = state.caches().search.lookup(&key, version) {
         return Ok(answer);
     }
     let engine = state.search().clone();
@@ -147,7 +149,7 @@ pub async fn cached_search(state: &AppState, request: &SearchRequest) -> Result<
         })
         .await?;
     let answer = Arc::new(answer);
-    state.caches().search.put(key, 0, answer.clone());
+    state.caches().search.put(key, version, answer.clone());
     Ok(answer)
 }
 

@@ -60,7 +60,7 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let user = viewer.require_user()?.clone();
-    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
+    state.rate_limit("post", &user.id.0.to_string(), state.config().posts_per_minute).await?;
     let Ok(arxiv) = f.paper.trim().parse::<ArxivId>() else {
         let msg = format!("`{}` is not an arXiv id or URL (for example 2401.01234).", f.paper.trim());
         return Ok((StatusCode::BAD_REQUEST, view(&viewer, Some((&msg, true)), &f.paper)).into_response());

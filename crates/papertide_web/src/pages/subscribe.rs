@@ -12,9 +12,7 @@
 //! Messages are rendered by `papertide_mail` and queued in the outbox; `serve`'s mail worker
 //! (or `papertide digest run`) sends them.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
@@ -26,6 +24,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::layout::{page, Shell};
+use crate::ratelimit::ClientIp;
 use crate::session::Viewer;
 use crate::state::AppState;
 
@@ -174,11 +173,11 @@ impl SubscribeForm {
 pub async fn subscribe(
     State(state): State<AppState>,
     viewer: Viewer,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Form(f): Form<SubscribeForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
-    state.limiter().hit("subscribe", &peer.ip().to_string(), state.config().signin_per_minute)?;
+    state.rate_limit("subscribe", &client.to_string(), state.config().signin_per_minute).await?;
     let email = match check_email(&f.email) {
         Ok(e) => e,
         Err(msg) => {

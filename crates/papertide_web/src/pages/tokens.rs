@@ -111,7 +111,7 @@ pub(crate) async fn create_token(
     name: &str,
     scope: TokenScope,
 ) -> Result<(ApiToken, Minted), AppError> {
-    state.limiter().hit("post", &user.id.0.to_string(), state.config().posts_per_minute)?;
+    state.rate_limit("post", &user.id.0.to_string(), state.config().posts_per_minute).await?;
     let name = token_name(name).map_err(AppError::bad_request)?;
     let minted = crate::api::auth::mint();
     let store = state.store().clone();

@@ -298,3 +298,20 @@ async fn for_you_starts_from_trending_until_there_is_a_taste() {
     app.forget_cookies();
     assert!(app.get("/for-you").await.body.contains("Sign in"));
 }
+
+/// Regression (replicas): a search answered "nothing" was cached for a minute, so a paper
+/// imported meanwhile stayed unfindable on that replica after it was indexed. Cached answers
+/// now belong to the index version.
+#[tokio::test]
+async fn a_cached_search_finds_a_paper_as_soon_as_it_is_indexed() {
+    let mut app = App::new();
+    let url = "/api/v1/search?q=quokkanet&mode=keyword";
+    assert_eq!(body(&app.api("GET", url, None, None).await)["hits"].as_array().unwrap().len(), 0);
+    let mut p = papertide_core::Paper::new("2612.00001".parse().unwrap(), "Quokkanet", papertide_core::Source::Local);
+    p.abstract_text = "A quokkanet.".into();
+    app.store.upsert_papers(&[p.normalized()]).unwrap();
+    assert_eq!(body(&app.api("GET", url, None, None).await)["hits"].as_array().unwrap().len(), 0, "not indexed yet");
+    app.engine.sync(&mut |_| {}).unwrap();
+    let hits = body(&app.api("GET", url, None, None).await)["hits"].clone();
+    assert_eq!(hits[0]["id"], "2612.00001", "{hits}");
+}

@@ -36,7 +36,9 @@ pub struct App {
     pub engine: Arc<SearchEngine>,
     pub cookies: BTreeMap<String, String>,
     pub peer: SocketAddr,
-    _dir: tempfile::TempDir,
+    /// An `X-Forwarded-For` header sent with every request (as a proxy in front would).
+    pub forwarded_for: Option<String>,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 /// `shared/data` beside the repository.
@@ -115,7 +117,31 @@ impl App {
             engine,
             cookies: BTreeMap::new(),
             peer: "127.0.0.1:40000".parse().unwrap(),
-            _dir: dir,
+            forwarded_for: None,
+            _dir: Arc::new(dir),
+        }
+    }
+
+    /// A second web replica over the same store and index (its own state, caches and rate
+    /// limiter), as `papertide serve` on another machine would be; no cookies yet.
+    pub fn replica(&self, config: WebConfig) -> App {
+        let fetcher: Arc<dyn PaperFetcher> = Arc::new(
+            ArxivFetcher::new(&papertide_ingest::harvest::HarvestConfig {
+                api_base_url: "http://127.0.0.1:9/api/query".into(),
+                max_retries: 0,
+                ..Default::default()
+            })
+            .unwrap(),
+        );
+        let state = AppState::new(self.store.clone(), self.engine.clone(), fetcher, config);
+        App {
+            router: router(state),
+            store: self.store.clone(),
+            engine: self.engine.clone(),
+            cookies: BTreeMap::new(),
+            peer: self.peer,
+            forwarded_for: self.forwarded_for.clone(),
+            _dir: self._dir.clone(),
         }
     }
 
@@ -125,6 +151,9 @@ impl App {
             request.headers_mut().insert(header::COOKIE, jar.join("; ").parse().unwrap());
         }
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        if let Some(forwarded) = &self.forwarded_for {
+            request.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use papertide_core::Role;
 use papertide_store::Store;
+use papertide_web::state::WebConfig;
 
 use crate::app::App;
 
@@ -136,6 +137,35 @@ async fn sign_in_attempts_are_rate_limited_per_address() {
     app.peer = "127.0.0.2:40000".parse().unwrap();
     let other = app.post("/signin", "/signin", &[("name", "nobody"), ("password", "wrong password")]).await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED, "another address is not limited");
+}
+
+/// With several replicas (shared rate limits, PostgreSQL's default) behind a trusted proxy: a
+/// client's attempts count together whichever replica serves them, per client address taken
+/// from `X-Forwarded-For`; a client not behind the proxy cannot choose its address with it.
+#[tokio::test]
+async fn rate_limits_are_shared_by_replicas_and_follow_the_client_behind_a_proxy() {
+    let config = WebConfig {
+        shared_rate_limits: Some(true),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..WebConfig::default()
+    };
+    let mut a = App::with_config(config.clone());
+    a.forwarded_for = Some("203.0.113.7".into());
+    let mut b = a.replica(config);
+    let wrong = [("name", "nobody"), ("password", "wrong password")];
+    for i in 0..10 {
+        let app = if i % 2 == 0 { &mut a } else { &mut b };
+        assert_eq!(app.post("/signin", "/signin", &wrong).await.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    assert_eq!(a.post("/signin", "/signin", &wrong).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(b.post("/signin", "/signin", &wrong).await.status, StatusCode::TOO_MANY_REQUESTS, "same count");
+    // Another client behind the same proxy has its own count.
+    b.forwarded_for = Some("203.0.113.8".into());
+    assert_eq!(b.post("/signin", "/signin", &wrong).await.status, StatusCode::UNAUTHORIZED);
+    // A direct client claiming the limited address is counted as itself.
+    b.peer = "198.51.100.1:5555".parse().unwrap();
+    b.forwarded_for = Some("203.0.113.7".into());
+    assert_eq!(b.post("/signin", "/signin", &wrong).await.status, StatusCode::UNAUTHORIZED);
 }
 
 /// Only admins take submissions off a feed; the feed shows them the button, others not.
