@@ -3,10 +3,12 @@
 //! the CSRF token in forms, the header) is always fresh.
 //!
 //! An entry is used while it is younger than its cache's time to live and, for caches that
-//! follow writes, while the site's write generation ([`crate::state::AppState::generation`],
-//! bumped by every successful form post of this process) is the one it was stored under. So
-//! a user sees their own upvote or comment at once, and a change made elsewhere (another
-//! replica, the CLI, the harvester) shows within the time to live.
+//! follow something (search results follow the index version), while that is the one it was
+//! stored under. Writes do not empty the caches: with many writers (votes every second) the
+//! busy pages would never be served from them. Instead a browser that has just written gets
+//! the [`WROTE_COOKIE`] for a few seconds ([`mark_writers`]) and its pages skip the feed caches:
+//! a user sees their own upvote or comment at once, and everybody else, on every replica,
+//! within the time to live (5 s for feed pages).
 //!
 //! When an entry outlives its time to live, the first request to look it up recomputes it
 //! ([`Lookup::Miss`]) while the others keep getting the old value ([`Lookup::Stale`]) until the
@@ -15,10 +17,11 @@
 use std::collections::HashMap;
 
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::session::set_cookie;
 use crate::state::AppState;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -107,14 +110,22 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
+/// The cookie a browser gets for [`WROTE_FOR_SECS`] after a successful write: "read your own
+/// writes" (see the module doc).
+pub const WROTE_COOKIE: &str = "pt_wrote";
+/// How long a writer skips the feed caches: longer than their time to live.
+pub const WROTE_FOR_SECS: i64 = 6;
+
 /// Middleware: a request that may write (anything but GET, HEAD, OPTIONS) and succeeded
-/// (2xx or a redirect) moves the write generation on, which retires cached feed pages.
-pub async fn bump_on_write(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// (2xx or a redirect) from a browser (it sent cookies) gets the [`WROTE_COOKIE`].
+pub async fn mark_writers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let response = next.run(request).await;
+    let browser = request.headers().contains_key(header::COOKIE);
+    let mut response = next.run(request).await;
     let status = response.status();
-    if writes && (status.is_success() || status.is_redirection()) {
-        state.bump_generation();
+    if writes && browser && (status.is_success() || status.is_redirection()) {
+        let cookie = set_cookie(WROTE_COOKIE, "1", Some(WROTE_FOR_SECS), state.config().secure_cookies);
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }

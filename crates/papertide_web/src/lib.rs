@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(assets::favicon))
         .merge(api_routes(state.clone()))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::bump_on_write))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cache::mark_writers))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::ensure_csrf_cookie))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

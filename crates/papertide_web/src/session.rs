@@ -108,12 +108,21 @@ pub struct Viewer {
     user: Option<User>,
     csrf: String,
     session_hash: Option<Vec<u8>>,
+    /// This browser wrote something a few seconds ago ([`crate::cache::WROTE_COOKIE`]): its
+    /// pages skip the caches, so it sees its own vote or comment at once.
+    wrote_recently: bool,
 }
 
 impl Viewer {
     /// Nobody (error pages).
     pub fn anonymous() -> Viewer {
-        Viewer { user: None, csrf: String::new(), session_hash: None }
+        Viewer { user: None, csrf: String::new(), session_hash: None, wrote_recently: false }
+    }
+
+    /// Whether this viewer wrote something in the last few seconds (read your own writes:
+    /// cached feed pages are bypassed).
+    pub fn wrote_recently(&self) -> bool {
+        self.wrote_recently
     }
 
     /// The signed-in user.
@@ -166,16 +175,19 @@ impl FromRequestParts<AppState> for Viewer {
             .map(|f| f.0.clone())
             .or_else(|| cookie(parts, CSRF_COOKIE).map(str::to_string))
             .unwrap_or_default();
+        let wrote_recently = cookie(parts, crate::cache::WROTE_COOKIE).is_some();
         let Some(token) = cookie(parts, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
-            return Ok(Viewer { user: None, csrf: anonymous_csrf, session_hash: None });
+            return Ok(Viewer { user: None, csrf: anonymous_csrf, session_hash: None, wrote_recently });
         };
         let hash = token_hash(token);
         let store = state.store().clone();
         let lookup = hash.clone();
         let found = state.blocking(move || store.session(&lookup, chrono::Utc::now())).await?;
         Ok(match found {
-            Some((user, session)) => Viewer { user: Some(user), csrf: session.csrf, session_hash: Some(hash) },
-            None => Viewer { user: None, csrf: anonymous_csrf, session_hash: None },
+            Some((user, session)) => {
+                Viewer { user: Some(user), csrf: session.csrf, session_hash: Some(hash), wrote_recently }
+            }
+            None => Viewer { user: None, csrf: anonymous_csrf, session_hash: None, wrote_recently },
         })
     }
 }

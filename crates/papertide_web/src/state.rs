@@ -1,7 +1,6 @@
 //! [`AppState`]: what every handler shares (store, search engine, settings, metrics, rate
 //! limits, the arXiv client for submissions, the [`crate::cache`] caches), cheap to clone.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use papertide_search::engine::SearchEngine;
@@ -76,9 +75,9 @@ pub struct Caches {
     /// Similar papers per paper (10 minutes; they change only as new papers arrive, and
     /// computing them is most of a paper page's cost). Not tied to the write generation.
     pub similar: TtlCache<papertide_core::PaperId, Vec<papertide_search::engine::Hit>>,
-    /// Feed pages by query (5 seconds, and until the next write).
+    /// Feed pages by query (5 seconds; a browser that just wrote skips it).
     pub feed: TtlCache<String, Arc<papertide_core::FeedPage>>,
-    /// The latest feed day up to a date, for `/` (5 seconds, and until the next write).
+    /// The latest feed day up to a date, for `/` (5 seconds; a browser that just wrote skips it).
     pub latest_day: TtlCache<chrono::NaiveDate, Option<chrono::NaiveDate>>,
     /// Search results with their highlighting, by request (60 seconds, and until the search
     /// engine's index version moves on: new papers are found as soon as they are indexed).
@@ -99,7 +98,6 @@ impl Default for Caches {
 
 struct Inner {
     caches: Caches,
-    generation: AtomicU64,
     store: Arc<dyn Store>,
     search: Arc<SearchEngine>,
     config: WebConfig,
@@ -128,7 +126,6 @@ impl AppState {
     ) -> AppState {
         AppState(Arc::new(Inner {
             caches: Caches::default(),
-            generation: AtomicU64::new(0),
             store,
             search,
             config,
@@ -151,17 +148,6 @@ impl AppState {
     /// The caches of feed pages, search results and similar papers.
     pub fn caches(&self) -> &Caches {
         &self.0.caches
-    }
-
-    /// The write generation: moves on after every successful form post, so cached pages
-    /// show the poster's change at once.
-    pub fn generation(&self) -> u64 {
-        self.0.generation.load(Ordering::Acquire)
-    }
-
-    /// Marks that something was written (see [`AppState::generation`]).
-    pub fn bump_generation(&self) {
-        self.0.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Settings.

@@ -280,7 +280,7 @@ pub async fn daily_papers(
     let month = parse("month", &params.month, WindowKind::Month)?;
     let window = match day.or(week).or(month) {
         Some(w) => w,
-        None => FeedWindow::Day(crate::pages::feed::latest_day(&state).await?),
+        None => FeedWindow::Day(crate::pages::feed::latest_day(&state, false).await?),
     };
     let sort = match given("sort", &params.sort)?.as_deref() {
         None => FeedSort::Upvotes,

@@ -33,22 +33,23 @@ pub struct FeedParams {
 
 /// `GET /`: today's feed, or the most recent day that has papers.
 pub async fn today(state: State<AppState>, viewer: Viewer, params: Query<FeedParams>) -> Result<Response, AppError> {
-    let day = latest_day(&state).await?;
+    let day = latest_day(&state, viewer.wrote_recently()).await?;
     render(state, viewer, params, FeedWindow::Day(day), true).await
 }
 
-/// Today, or the most recent day up to today that has papers on the feed.
-pub async fn latest_day(state: &AppState) -> Result<chrono::NaiveDate, AppError> {
+/// Today, or the most recent day up to today that has papers on the feed (cached unless
+/// `fresh`).
+pub async fn latest_day(state: &AppState, fresh: bool) -> Result<chrono::NaiveDate, AppError> {
     let today = Utc::now().date_naive();
-    let generation = state.generation();
-    let latest = match state.caches().latest_day.lookup(&today, generation) {
+    let cached = if fresh { Lookup::Miss } else { state.caches().latest_day.lookup(&today, 0) };
+    let latest = match cached {
         Lookup::Fresh(latest) | Lookup::Stale(latest) => latest,
         Lookup::Miss => {
             let store = state.store().clone();
             // The latest day up to today that has papers (before tomorrow), else today.
             let tomorrow = today.succ_opt().unwrap_or(today);
             let (latest, _) = state.blocking(move || store.feed_dates_around(tomorrow)).await?;
-            state.caches().latest_day.put(today, generation, latest);
+            state.caches().latest_day.put(today, 0, latest);
             latest
         }
     };
@@ -160,7 +161,7 @@ async fn render(
     home: bool,
 ) -> Result<Response, AppError> {
     let query = feed_query(window, &params, state.config().feed_page_size)?;
-    let feed = cached_feed(&state, query).await?;
+    let feed = cached_feed(&state, query, viewer.wrote_recently()).await?;
     let voted = match viewer.user().map(|u| u.id) {
         Some(user) if !feed.items.is_empty() => {
             let store = state.store().clone();
@@ -208,16 +209,18 @@ async fn render(
     Ok(page(&shell, body).into_response())
 }
 
-/// The page of `query`, from the feed cache when fresh (see [`crate::cache`]).
-pub async fn cached_feed(state: &AppState, query: FeedQuery) -> Result<Arc<FeedPage>, AppError> {
+/// The page of `query`, from the feed cache unless `fresh` is asked for (see
+/// [`crate::cache`]); a page read fresh is cached for the others.
+pub async fn cached_feed(state: &AppState, query: FeedQuery, fresh: bool) -> Result<Arc<FeedPage>, AppError> {
     let key = feed_key(&query);
-    let generation = state.generation();
-    if let Lookup::Fresh(page) | Lookup::Stale(page) = state.caches().feed.lookup(&key, generation) {
-        return Ok(page);
+    if !fresh {
+        if let Lookup::Fresh(page) | Lookup::Stale(page) = state.caches().feed.lookup(&key, 0) {
+            return Ok(page);
+        }
     }
     let store = state.store().clone();
     let page = Arc::new(state.blocking(move || store.feed(&query, Utc::now())).await?);
-    state.caches().feed.put(key, generation, page.clone());
+    state.caches().feed.put(key, 0, page.clone());
     Ok(page)
 }
 

@@ -76,7 +76,7 @@ fn valid_category(text: &str) -> Result<String, AppError> {
 
 /// The latest feed day's papers, best first, optionally in one category.
 async fn daily(state: &AppState, category: Option<String>, file: &str) -> Result<Channel, AppError> {
-    let day = latest_day(state).await?;
+    let day = latest_day(state, false).await?;
     let query = FeedQuery {
         sort: FeedSort::Upvotes,
         window: FeedWindow::Day(day),
@@ -85,7 +85,7 @@ async fn daily(state: &AppState, category: Option<String>, file: &str) -> Result
         cursor: None,
         limit: FEED_ITEMS,
     };
-    let page = cached_feed(state, query).await?;
+    let page = cached_feed(state, query, false).await?;
     let midnight = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
     let updated = page.items.iter().map(|i| i.submitted_at).max().unwrap_or(midnight);
     let entries = page.items.iter().map(|i| Entry::new(i.paper.clone(), i.submitted_at)).collect();
