@@ -253,6 +253,10 @@ pub trait Store: Send + Sync {
     /// Number of papers with no embedding for `model`.
     fn embedding_backlog(&self, model: &str) -> Result<u64, StoreError>;
 
+    /// Embeddings of `model` stored at or after `since` (unix seconds), as (key, stored at,
+    /// vector), oldest first: how a replica picks up vectors another process computed.
+    fn embeddings_since(&self, model: &str, since: i64) -> Result<Vec<(u64, i64, Vec<f32>)>, StoreError>;
+
     // --- accounts (see `sqlite::users`) ---
 
     /// Creates an account. A name taken case-insensitively is [`StoreError::Conflict`].

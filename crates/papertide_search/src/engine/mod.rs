@@ -125,6 +125,8 @@ pub struct SearchEngine {
     /// Moves on whenever the indexes change (papers indexed, vectors added): cached search
     /// results are kept per version ([`SearchEngine::version`]).
     version: std::sync::atomic::AtomicU64,
+    /// How far the vector index has followed embeddings stored by other processes.
+    vectors_seen: std::sync::Mutex<Option<sync::VectorsSeen>>,
 }
 
 fn query_batcher(embedder: &Option<Arc<dyn Embedder>>) -> Option<batcher::QueryBatcher> {
@@ -183,6 +185,7 @@ impl SearchEngine {
             queries: query_batcher(&embedder),
             embedder,
             version: Default::default(),
+            vectors_seen: Default::default(),
         })
     }
 
@@ -214,6 +217,7 @@ impl SearchEngine {
             model_name: MODEL_NAME.to_string(),
             fusion,
             version: Default::default(),
+            vectors_seen: Default::default(),
         })
     }
 

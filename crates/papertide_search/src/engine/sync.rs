@@ -33,6 +33,28 @@ pub fn embedding_text(paper: &Paper) -> String {
     }
 }
 
+/// How far back [`SearchEngine::sync`] looks again for embeddings stored by another process:
+/// a batch whose transaction committed after a newer one is still picked up, as is one
+/// stamped by a clock up to this far behind.
+pub const EMBEDDING_OVERLAP_SECS: i64 = 120;
+/// How often a sync also compares the vector index's size with the store's count of
+/// embeddings (and loads what is missing).
+pub const FULL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// Vectors picked up from the store before the vector index file is saved again (a restart
+/// loads the rest from the store).
+const SAVE_AFTER: usize = 50_000;
+
+/// Where the vector index stands with the store's embeddings ([`SearchEngine::sync`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VectorsSeen {
+    /// The newest `created_at` (unix seconds) of an embedding loaded from the store.
+    newest: i64,
+    /// When the counts were last compared.
+    checked_at: std::time::Instant,
+    /// Vectors added since the index file was last saved.
+    unsaved: usize,
+}
+
 /// What a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -83,11 +105,57 @@ impl SearchEngine {
             }
             self.keyword.reload()?;
         }
-        report.vectors_loaded = self.load_missing_vectors()?;
+        report.vectors_loaded = self.load_new_vectors()?;
         if report.keyword_indexed + report.vectors_loaded > 0 {
             self.bump_version();
         }
         Ok(report)
+    }
+
+    /// Adds embeddings another process stored (the replica holding the embedder lease) to the
+    /// vector index: those stored since the last look (less [`EMBEDDING_OVERLAP_SECS`], for
+    /// batches that committed late), replacing changed vectors. The first sync, and one every
+    /// [`FULL_CHECK_EVERY`], compares counts instead and loads whatever is missing (all of it
+    /// after a lost index file, or after clocks disagreed by more than the overlap).
+    fn load_new_vectors(&self) -> Result<u64, SearchError> {
+        let mut seen = self.vectors_seen.lock().map_err(|_| SearchError::Poisoned)?;
+        let now = chrono::Utc::now().timestamp();
+        let full = match *seen {
+            None => true,
+            Some(s) => s.checked_at.elapsed() >= FULL_CHECK_EVERY,
+        };
+        if full {
+            let since = seen.map_or(now - EMBEDDING_OVERLAP_SECS, |s| s.newest);
+            let loaded = self.load_missing_vectors()?;
+            *seen = Some(VectorsSeen { newest: since, checked_at: std::time::Instant::now(), unsaved: 0 });
+            return Ok(loaded);
+        }
+        let Some(state) = seen.as_mut() else { return Ok(0) };
+        let rows = self
+            .store
+            .embeddings_since(&self.model_name, state.newest - EMBEDDING_OVERLAP_SECS)
+            .map_err(SearchError::store)?;
+        let (mut keys, mut flat) = (Vec::new(), Vec::new());
+        {
+            let vectors = self.vectors.read().map_err(|_| SearchError::Poisoned)?;
+            for (key, at, v) in &rows {
+                state.newest = state.newest.max(*at);
+                if v.len() == super::DIM && vectors.get(*key).as_deref() != Some(v.as_slice()) {
+                    keys.push(*key);
+                    flat.extend_from_slice(v);
+                }
+            }
+        }
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        self.vectors.write().map_err(|_| SearchError::Poisoned)?.upsert_batch(&keys, &flat)?;
+        state.unsaved += keys.len();
+        if state.unsaved >= SAVE_AFTER {
+            self.save_vectors()?;
+            state.unsaved = 0;
+        }
+        Ok(keys.len() as u64)
     }
 
     /// Adds stored embeddings the vector index lacks (all of them after a lost index file).

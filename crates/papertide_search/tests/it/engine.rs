@@ -383,3 +383,30 @@ fn papers_by_liked_authors_are_recommended() {
     assert!(with <= 1, "near the top: {with}");
     assert!(rank(false).is_none_or(|without| without > with), "the author feature lifts it");
 }
+
+/// A replica picks up vectors another process (the replica holding the embedder lease)
+/// stored, by time, without rescanning every embedding: new ones, and changed ones, once.
+#[test]
+fn a_replica_follows_embeddings_stored_by_another_process() {
+    let (data, replica) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let store = store_in(data.path());
+    let engine = open(store.clone(), replica.path(), false).unwrap();
+    assert_eq!(engine.vector_count(), 0);
+    let unit = |i: usize| {
+        let mut v = vec![0.0f32; 384];
+        v[i] = 1.0;
+        v
+    };
+    let keys: Vec<u64> = papers().iter().map(|p| store.key_of(&p.id).unwrap().unwrap()).collect();
+    // The other process embeds two papers.
+    store.put_embeddings(papertide_search::engine::MODEL_NAME, &[(keys[0], unit(0)), (keys[1], unit(1))]).unwrap();
+    assert_eq!(engine.sync(&mut |_| {}).unwrap().vectors_loaded, 2);
+    assert_eq!(engine.vector_count(), 2);
+    assert_eq!(engine.sync(&mut |_| {}).unwrap().vectors_loaded, 0, "already loaded: not again");
+    // It re-embeds one (a changed abstract) and embeds a third.
+    store.put_embeddings(papertide_search::engine::MODEL_NAME, &[(keys[0], unit(5)), (keys[2], unit(2))]).unwrap();
+    assert_eq!(engine.sync(&mut |_| {}).unwrap().vectors_loaded, 2);
+    assert_eq!(engine.vector_count(), 3);
+    let similar = engine.similar(&papers()[2].id, Mode::Semantic, 5, &Filters::default()).unwrap();
+    assert!(similar.hits.iter().all(|h| h.paper.id != papers()[2].id));
+}

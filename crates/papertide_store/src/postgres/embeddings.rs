@@ -89,3 +89,18 @@ pub fn backlog(c: &mut impl GenericClient, model: &str) -> Result<u64, StoreErro
         .try_get(0)?;
     Ok(n.max(0) as u64)
 }
+
+/// Embeddings of a model stored at or after `since`, oldest first.
+pub fn since(c: &mut impl GenericClient, model: &str, since: i64) -> Result<Vec<(u64, i64, Vec<f32>)>, StoreError> {
+    let rows = c.query(
+        "SELECT paper_pk, created_at, vector FROM embeddings WHERE model = $1 AND created_at >= $2
+         ORDER BY created_at, paper_pk",
+        &[&model, &since],
+    )?;
+    rows.iter()
+        .map(|row| {
+            let key = row.try_get::<_, i64>(0)? as u64;
+            Ok((key, row.try_get(1)?, from_blob(key, row.try_get(2)?)?))
+        })
+        .collect()
+}

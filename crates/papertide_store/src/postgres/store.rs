@@ -113,6 +113,10 @@ impl Store for PgStore {
         self.read(|c| embeddings::backlog(c, model))
     }
 
+    fn embeddings_since(&self, model: &str, since: i64) -> Result<Vec<(u64, i64, Vec<f32>)>, StoreError> {
+        self.read(|c| embeddings::since(c, model, since))
+    }
+
     fn create_user(
         &self,
         name: &UserName,

@@ -82,3 +82,19 @@ pub fn backlog(conn: &Connection, model: &str) -> Result<u64, StoreError> {
     )?;
     Ok(n.max(0) as u64)
 }
+
+/// Embeddings of a model stored at or after `since`, oldest first.
+pub fn since(conn: &Connection, model: &str, since: i64) -> Result<Vec<(u64, i64, Vec<f32>)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT paper_pk, created_at, vector FROM embeddings WHERE model = ?1 AND created_at >= ?2
+         ORDER BY created_at, paper_pk",
+    )?;
+    let mut rows = stmt.query(params![model, since])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let key = row.get::<_, i64>(0)? as u64;
+        let blob: Vec<u8> = row.get(2)?;
+        out.push((key, row.get(1)?, from_blob(key, &blob)?));
+    }
+    Ok(out)
+}

@@ -250,6 +250,14 @@ CREATE TABLE rate_limits (
 CREATE INDEX rate_limits_window ON rate_limits (window_start);
 "#,
     ),
+    (
+        9,
+        "embeddings_by_time",
+        r#"
+-- Replicas pick up embeddings stored by another process by time (Store::embeddings_since).
+CREATE INDEX embeddings_created ON embeddings (model, created_at);
+"#,
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -241,6 +241,10 @@ impl Store for SqliteStore {
         self.with_reader(|c| embeddings::backlog(c, model))
     }
 
+    fn embeddings_since(&self, model: &str, since: i64) -> Result<Vec<(u64, i64, Vec<f32>)>, StoreError> {
+        self.with_reader(|c| embeddings::since(c, model, since))
+    }
+
     fn create_user(
         &self,
         name: &UserName,
