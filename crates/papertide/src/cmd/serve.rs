@@ -67,7 +67,7 @@ fn auto_feature(store: &dyn Store, categories: &[String]) -> anyhow::Result<u64>
 /// imported through one is searchable by keyword on the others within about this long).
 const WORKER_INTERVAL: Duration = Duration::from_secs(2);
 /// The lease of the background jobs only one replica should run: embedding the backlog and
-/// auto-featuring.
+/// auto-featuring (the holder's [`indexer`] and [`embedder`] threads both keep it).
 const BACKGROUND_LEASE: &str = "serve.background";
 /// The lease of the digest scheduler and outbox sender.
 const MAIL_LEASE: &str = "serve.mail";
@@ -92,37 +92,46 @@ fn feature_new_papers(engine: &SearchEngine, categories: &[String]) {
     }
 }
 
-/// Keeps the indexes current until `stop`: sync the keyword index with the store, then (on
-/// the one replica holding the [`BACKGROUND_LEASE`]) feature new papers and embed the backlog
-/// (each batch stored as it completes; `stop` ends it after the current batch). Every replica
-/// syncs every [`WORKER_INTERVAL`], also between embedding batches, so imports are searchable
-/// by keyword within seconds while embedding catches up; vectors embedded by another replica
-/// are loaded from the store.
-fn worker(engine: Arc<SearchEngine>, batch: usize, categories: Vec<String>, holder: String, stop: Arc<AtomicBool>) {
+/// Keeps the indexes current until `stop`: every [`WORKER_INTERVAL`] it syncs the keyword
+/// index with the store's change feed (and the vector index with vectors stored by the
+/// embedder), so imports are searchable by keyword within seconds on every replica, whatever
+/// the embedder is doing; the replica holding the [`BACKGROUND_LEASE`] also features new
+/// papers.
+fn indexer(engine: Arc<SearchEngine>, categories: Vec<String>, holder: String, stop: Arc<AtomicBool>) {
     let store = engine.store().clone();
     let mut lease = Lease::new(store.as_ref(), BACKGROUND_LEASE, &holder, LEASE_TTL);
     while !stop.load(Ordering::SeqCst) {
         sync_index(&engine);
-        if lease.held() {
+        if !categories.is_empty() && lease.held() {
             feature_new_papers(&engine, &categories);
-            if engine.model_problem().is_none() {
-                let halt = AtomicBool::new(false);
-                let mut synced = std::time::Instant::now();
-                let mut between_batches = |_| {
-                    if synced.elapsed() >= WORKER_INTERVAL {
-                        sync_index(&engine);
-                        feature_new_papers(&engine, &categories);
-                        synced = std::time::Instant::now();
-                    }
-                    if stop.load(Ordering::SeqCst) || !lease.held() {
-                        halt.store(true, Ordering::SeqCst);
-                    }
-                };
-                match engine.embed_backlog(batch, &mut between_batches, &halt) {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(papers = n, "embedded in the background"),
-                    Err(e) => tracing::error!(error = %e, "background embedding failed"),
+        }
+        sleep_unless_stopped(WORKER_INTERVAL, &stop);
+    }
+    lease.release();
+}
+
+/// Embeds papers that have no embedding yet, a batch at a time (each stored as it
+/// completes), on the replica holding the [`BACKGROUND_LEASE`], until `stop` (which, like
+/// losing the lease, ends a run after the current batch). Other replicas load the stored
+/// vectors in [`indexer`].
+fn embedder(engine: Arc<SearchEngine>, batch: usize, holder: String, stop: Arc<AtomicBool>) {
+    if engine.model_problem().is_some() {
+        return;
+    }
+    let store = engine.store().clone();
+    let mut lease = Lease::new(store.as_ref(), BACKGROUND_LEASE, &holder, LEASE_TTL);
+    while !stop.load(Ordering::SeqCst) {
+        if lease.held() {
+            let halt = AtomicBool::new(false);
+            let mut between_batches = |_| {
+                if stop.load(Ordering::SeqCst) || !lease.held() {
+                    halt.store(true, Ordering::SeqCst);
                 }
+            };
+            match engine.embed_backlog(batch, &mut between_batches, &halt) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(papers = n, "embedded in the background"),
+                Err(e) => tracing::error!(error = %e, "background embedding failed"),
             }
         }
         sleep_unless_stopped(WORKER_INTERVAL, &stop);
@@ -192,15 +201,22 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let holder = process_id();
+    let mut categories = config.web.auto_feature_categories.clone();
+    categories.extend(args.auto_feature.iter().cloned());
     let background = {
         let (engine, stop, holder) = (engine.clone(), stop.clone(), holder.clone());
-        let batch = config.web.embed_batch.max(1);
-        let mut categories = config.web.auto_feature_categories.clone();
-        categories.extend(args.auto_feature.iter().cloned());
         std::thread::Builder::new()
-            .name("index-worker".into())
-            .spawn(move || worker(engine, batch, categories, holder, stop))
-            .context("starting the index worker")?
+            .name("indexer".into())
+            .spawn(move || indexer(engine, categories, holder, stop))
+            .context("starting the indexer")?
+    };
+    let embedding = {
+        let (engine, stop, holder) = (engine.clone(), stop.clone(), holder.clone());
+        let batch = config.web.embed_batch.max(1);
+        std::thread::Builder::new()
+            .name("embedder".into())
+            .spawn(move || embedder(engine, batch, holder, stop))
+            .context("starting the embedder")?
     };
 
     let mail = if config.mail.enabled {
@@ -228,7 +244,10 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     ));
     stop.store(true, Ordering::SeqCst);
     if background.join().is_err() {
-        tracing::error!("the index worker panicked");
+        tracing::error!("the indexer panicked");
+    }
+    if embedding.join().is_err() {
+        tracing::error!("the embedder panicked");
     }
     if mail.is_some_and(|m| m.join().is_err()) {
         tracing::error!("the mail worker panicked");

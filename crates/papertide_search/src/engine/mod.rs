@@ -127,6 +127,9 @@ pub struct SearchEngine {
     version: std::sync::atomic::AtomicU64,
     /// How far the vector index has followed embeddings stored by other processes.
     vectors_seen: std::sync::Mutex<Option<sync::VectorsSeen>>,
+    /// Held while the vector index file is written (the indexer and the embedder threads of
+    /// `serve` both save it; the temporary file name is per process).
+    save_lock: std::sync::Mutex<()>,
 }
 
 fn query_batcher(embedder: &Option<Arc<dyn Embedder>>) -> Option<batcher::QueryBatcher> {
@@ -186,6 +189,7 @@ impl SearchEngine {
             embedder,
             version: Default::default(),
             vectors_seen: Default::default(),
+            save_lock: Default::default(),
         })
     }
 
@@ -218,6 +222,7 @@ impl SearchEngine {
             fusion,
             version: Default::default(),
             vectors_seen: Default::default(),
+            save_lock: Default::default(),
         })
     }
 

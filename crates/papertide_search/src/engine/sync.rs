@@ -187,6 +187,7 @@ impl SearchEngine {
     /// Saves the vector index next to the keyword index (no-op in memory).
     pub fn save_vectors(&self) -> Result<(), SearchError> {
         if let Some(path) = &self.vector_path {
+            let _one_at_a_time = self.save_lock.lock().map_err(|_| SearchError::Poisoned)?;
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|source| SearchError::Io { path: dir.to_path_buf(), source })?;
             }
