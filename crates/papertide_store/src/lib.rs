@@ -19,6 +19,8 @@
 //!   over one database; the store test suite runs against both. Singleton jobs across
 //!   processes take a [`lease::Lease`].
 
+mod codec;
+mod feed_page;
 pub mod lease;
 pub mod migrate;
 pub mod postgres;
@@ -536,6 +538,15 @@ pub trait Store: Send + Sync {
     /// shared by every replica. Windows an hour older than this one are swept now and then.
     fn rate_limit_hit(&self, action: &str, key: &str, window_start: DateTime<Utc>) -> Result<u64, StoreError>;
 }
+
+/// SQL of [`Store::try_lease`] (both backends; SQLite takes `$n` as `?n`): take the lease
+/// when it is free, expired or already the holder's.
+pub(crate) const LEASE_UPSERT: &str = "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+     WHERE leases.holder = excluded.holder OR leases.expires_at <= $4";
+
+/// SQL of [`Store::release_lease`] (both backends).
+pub(crate) const LEASE_RELEASE: &str = "DELETE FROM leases WHERE name = $1 AND holder = $2";
 
 /// SQL of [`Store::rate_limit_hit`] (both backends): start the window or count in it.
 pub(crate) const RATE_LIMIT_UPSERT: &str =

@@ -14,6 +14,7 @@ use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
 use super::papers::{at, from_ts};
+pub use crate::codec::SubColumn;
 use crate::StoreError;
 use papertide_core::{Frequency, OutboxEntry, OutboxStatus, Subscription, SubscriptionId, Topics, UserId};
 
@@ -151,15 +152,6 @@ pub fn stamp(
         }
     };
     Ok(tx.execute(sql, &[&id.0, &now.timestamp()])? > 0)
-}
-
-/// The timestamp columns of a subscription.
-#[derive(Debug, Clone, Copy)]
-pub enum SubColumn {
-    /// `confirmed_at`.
-    Confirmed,
-    /// `unsubscribed_at`.
-    Unsubscribed,
 }
 
 /// Adds an outbox row unless one exists for the subscription, kind and period; true when added.

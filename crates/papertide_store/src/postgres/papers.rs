@@ -5,14 +5,13 @@
 //! `max(seq) + 1` and commit in order, so a replica reading the change feed after `seq` N
 //! never sees N + 2 before N + 1 is visible.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use postgres::{GenericClient, Row};
 
+pub(super) use crate::codec::{at, from_ts};
+use crate::codec::{ts, AUTHOR_SEP};
 use crate::{ChangedPaper, CheckReport, Stats, StoreError, UpsertStats};
 use papertide_core::{Community, Links, MergeOutcome, Paper, PaperId, Source};
-
-/// Separator of author names in the `authors` column.
-const AUTHOR_SEP: char = '\u{1f}';
 
 /// The advisory lock key paper writers hold.
 const PAPERS_LOCK: i64 = 0x7061_7065_7274_0002;
@@ -21,20 +20,6 @@ const PAPERS_LOCK: i64 = 0x7061_7065_7274_0002;
 pub(super) const COLUMNS: &str = "p.id, p.title, p.abstract, p.authors, p.categories, p.published, p.updated, \
      p.version, p.comment, p.journal_ref, p.doi, p.report_no, p.license, p.link_abs, p.link_pdf, p.link_code, \
      p.link_project, p.source";
-
-fn ts(d: Option<DateTime<Utc>>) -> Option<i64> {
-    d.map(|d| d.timestamp())
-}
-
-/// Unix seconds to an instant (`None` stays `None`).
-pub(super) fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| Utc.timestamp_opt(t, 0).single())
-}
-
-/// Unix seconds of a NOT NULL column to an instant (out-of-range values read as the epoch).
-pub(super) fn at(t: i64) -> DateTime<Utc> {
-    from_ts(Some(t)).unwrap_or_default()
-}
 
 fn corrupt(id: &str, reason: impl Into<String>) -> StoreError {
     StoreError::Corrupt { id: id.to_string(), reason: reason.into() }

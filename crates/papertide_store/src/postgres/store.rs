@@ -414,19 +414,14 @@ impl Store for PgStore {
     ) -> Result<bool, StoreError> {
         let until = now.timestamp() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         self.write(|tx| {
-            let taken = tx.execute(
-                "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-                 WHERE leases.holder = excluded.holder OR leases.expires_at <= $4",
-                &[&name, &holder, &until, &now.timestamp()],
-            )?;
+            let taken = tx.execute(crate::LEASE_UPSERT, &[&name, &holder, &until, &now.timestamp()])?;
             Ok(taken > 0)
         })
     }
 
     fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         self.write(|tx| {
-            tx.execute("DELETE FROM leases WHERE name = $1 AND holder = $2", &[&name, &holder])?;
+            tx.execute(crate::LEASE_RELEASE, &[&name, &holder])?;
             Ok(())
         })
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use postgres::{GenericClient, Row};
 
 use super::papers::at;
+pub use crate::codec::UserColumn;
 use crate::StoreError;
 use papertide_core::{Role, Session, User, UserId, UserName};
 
@@ -90,15 +91,6 @@ pub fn set_column(
         0 => Err(StoreError::NotFound { what: format!("user {user}") }),
         _ => Ok(()),
     }
-}
-
-/// The user columns that can be changed.
-#[derive(Debug, Clone, Copy)]
-pub enum UserColumn {
-    /// `role`.
-    Role,
-    /// `password_hash`.
-    PasswordHash,
 }
 
 /// Records a session inside the caller's transaction.

@@ -4,19 +4,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::papers::{read_row, COLUMNS};
+use crate::codec::{from_blob, to_blob};
 use crate::StoreError;
 use papertide_core::Paper;
-
-fn to_blob(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn from_blob(key: u64, b: &[u8]) -> Result<Vec<f32>, StoreError> {
-    if !b.len().is_multiple_of(4) {
-        return Err(StoreError::Corrupt { id: format!("key {key}"), reason: "embedding blob length".into() });
-    }
-    Ok(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-}
 
 /// Inserts or replaces embeddings in one transaction.
 pub fn put(conn: &mut Connection, model: &str, items: &[(u64, Vec<f32>)]) -> Result<(), StoreError> {

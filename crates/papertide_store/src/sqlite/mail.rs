@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::papers::at;
+pub use crate::codec::SubColumn;
 use crate::StoreError;
 use papertide_core::{Frequency, OutboxEntry, OutboxStatus, Subscription, SubscriptionId, Topics, UserId};
 
@@ -145,15 +146,6 @@ pub fn stamp(conn: &Connection, id: SubscriptionId, column: SubColumn, now: Date
         }
     };
     Ok(conn.prepare_cached(sql)?.execute(params![id.0, now.timestamp()])? > 0)
-}
-
-/// The timestamp columns of a subscription.
-#[derive(Debug, Clone, Copy)]
-pub enum SubColumn {
-    /// `confirmed_at`.
-    Confirmed,
-    /// `unsubscribed_at`.
-    Unsubscribed,
 }
 
 /// Adds an outbox row unless one exists for the subscription, kind and period; true when added.

@@ -541,17 +541,13 @@ impl Store for SqliteStore {
         ttl: std::time::Duration,
     ) -> Result<bool, StoreError> {
         let until = now.timestamp() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let taken = lock(&self.writer).execute(
-            "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-             WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
-            params![name, holder, until, now.timestamp()],
-        )?;
+        let taken = lock(&self.writer)
+            .execute(&crate::LEASE_UPSERT.replace('$', "?"), params![name, holder, until, now.timestamp()])?;
         Ok(taken > 0)
     }
 
     fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        lock(&self.writer).execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![name, holder])?;
+        lock(&self.writer).execute(&crate::LEASE_RELEASE.replace('$', "?"), params![name, holder])?;
         Ok(())
     }
 

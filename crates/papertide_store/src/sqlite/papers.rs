@@ -1,31 +1,16 @@
 //! Paper rows: mapping between [`Paper`] and the `papers` table, the batched upsert, reads,
 //! statistics and row-level checks.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+pub(super) use crate::codec::{at, from_ts};
+use crate::codec::{ts, AUTHOR_SEP};
 use crate::{ChangedPaper, CheckReport, Stats, StoreError, UpsertStats};
 use papertide_core::{Community, Links, MergeOutcome, Paper, PaperId, Source};
 
-/// Separator of author names in the `authors` column.
-const AUTHOR_SEP: char = '\u{1f}';
-
 pub(super) const COLUMNS: &str = "id, title, abstract, authors, categories, published, updated, version, comment, \
      journal_ref, doi, report_no, license, link_abs, link_pdf, link_code, link_project, source";
-
-fn ts(d: Option<DateTime<Utc>>) -> Option<i64> {
-    d.map(|d| d.timestamp())
-}
-
-/// Unix seconds to an instant (`None` stays `None`).
-pub(super) fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| Utc.timestamp_opt(t, 0).single())
-}
-
-/// Unix seconds of a NOT NULL column to an instant (out-of-range values read as the epoch).
-pub(super) fn at(t: i64) -> DateTime<Utc> {
-    from_ts(Some(t)).unwrap_or_default()
-}
 
 fn corrupt(id: &str, reason: impl Into<String>) -> StoreError {
     StoreError::Corrupt { id: id.to_string(), reason: reason.into() }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::papers::at;
+pub use crate::codec::UserColumn;
 use crate::StoreError;
 use papertide_core::{Role, Session, User, UserId, UserName};
 
@@ -85,15 +86,6 @@ pub fn set_column(conn: &Connection, user: UserId, column: UserColumn, value: &s
         0 => Err(StoreError::NotFound { what: format!("user {user}") }),
         _ => Ok(()),
     }
-}
-
-/// The user columns that can be changed.
-#[derive(Debug, Clone, Copy)]
-pub enum UserColumn {
-    /// `role`.
-    Role,
-    /// `password_hash`.
-    PasswordHash,
 }
 
 /// Records a session in one transaction.
