@@ -282,6 +282,12 @@ pub trait Store: Send + Sync {
     /// Replaces a user's password hash ([`StoreError::NotFound`] for an unknown user).
     fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
 
+    /// Replaces a user's password hash only while it is still `expected`, and ends all of the
+    /// user's sessions in the same transaction (a password reset: each link works once, and
+    /// whoever was signed in with the old password is signed out). False, with nothing
+    /// changed, when the hash is no longer `expected` or the user is gone.
+    fn replace_password_hash(&self, user: UserId, expected: &str, new: &str) -> Result<bool, StoreError>;
+
     /// Changes a user's role ([`StoreError::NotFound`] for an unknown user).
     fn set_role(&self, user: UserId, role: Role) -> Result<(), StoreError>;
 

@@ -143,6 +143,19 @@ impl Store for PgStore {
         self.write(|tx| users::set_column(tx, user, users::UserColumn::PasswordHash, password_hash))
     }
 
+    fn replace_password_hash(&self, user: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE users SET password_hash = $3 WHERE pk = $1 AND password_hash = $2",
+                &[&user.0, &expected, &new],
+            )?;
+            if changed > 0 {
+                tx.execute("DELETE FROM sessions WHERE user_pk = $1", &[&user.0])?;
+            }
+            Ok(changed > 0)
+        })
+    }
+
     fn set_role(&self, user: UserId, role: Role) -> Result<(), StoreError> {
         self.write(|tx| users::set_column(tx, user, users::UserColumn::Role, role.as_str()))
     }

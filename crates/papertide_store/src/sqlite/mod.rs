@@ -271,6 +271,20 @@ impl Store for SqliteStore {
         users::set_column(&lock(&self.writer), user, UserColumn::PasswordHash, password_hash)
     }
 
+    fn replace_password_hash(&self, user: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE users SET password_hash = ?3 WHERE pk = ?1 AND password_hash = ?2",
+            params![user.0, expected, new],
+        )?;
+        if changed > 0 {
+            tx.execute("DELETE FROM sessions WHERE user_pk = ?1", [user.0])?;
+        }
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
     fn set_role(&self, user: UserId, role: Role) -> Result<(), StoreError> {
         users::set_column(&lock(&self.writer), user, UserColumn::Role, role.as_str())
     }

@@ -41,6 +41,28 @@ fn user_names_are_unique_case_insensitively() {
 }
 
 #[test]
+fn a_password_reset_happens_once_and_ends_every_session() {
+    for (store, _dir) in backends() {
+        let ada = store.create_user(&name("ada"), Some("ada@example.org"), "old", Role::User).unwrap();
+        let bob = user(&*store, "bob");
+        let now = t("2024-05-01T12:00:00Z");
+        for (token, who) in [(&b"ada-laptop"[..], ada.id), (b"ada-phone", ada.id), (b"bob", bob.id)] {
+            store.create_session(token, who, "csrf", now, now + Duration::hours(1)).unwrap();
+        }
+        assert!(!store.replace_password_hash(ada.id, "stale", "new").unwrap(), "not the current hash");
+        assert!(store.session(b"ada-laptop", now).unwrap().is_some(), "nothing ended");
+        assert!(store.replace_password_hash(ada.id, "old", "new").unwrap());
+        assert_eq!(store.password_hash_of(&name("ada")).unwrap().unwrap().1, "new");
+        assert!(store.session(b"ada-laptop", now).unwrap().is_none());
+        assert!(store.session(b"ada-phone", now).unwrap().is_none());
+        assert!(store.session(b"bob", now).unwrap().is_some(), "other users keep theirs");
+        assert!(!store.replace_password_hash(ada.id, "old", "newer").unwrap(), "the same link twice");
+        assert_eq!(store.password_hash_of(&name("ada")).unwrap().unwrap().1, "new");
+        assert!(!store.replace_password_hash(UserId(9999), "old", "new").unwrap());
+    }
+}
+
+#[test]
 fn sessions_expire_and_end() {
     for (store, _dir) in backends() {
         let ada = user(&*store, "ada");
