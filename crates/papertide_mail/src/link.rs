@@ -3,11 +3,16 @@
 //! HMAC-SHA256 tag over its purpose, id and expiry, keyed by a secret the store keeps
 //! (`mail.link_secret` in the state table, made at first use), so links survive restarts
 //! and work on every replica.
+//!
+//! Password reset links ([`Signer::reset_token`]) carry a user id and an expiry, and their tag
+//! also covers the account's current password hash: once the password changes (the link was
+//! used, or the user changed it otherwise) the link stops working, without a table of used
+//! tokens.
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use papertide_core::SubscriptionId;
+use papertide_core::{SubscriptionId, UserId};
 use papertide_store::{Store, StoreError};
 use sha2::Sha256;
 
@@ -63,14 +68,44 @@ impl Signer {
         Ok(Signer::new(stored.into_bytes()))
     }
 
-    fn tag(&self, purpose: Purpose, id: SubscriptionId, expires: i64) -> String {
-        // An HMAC takes a key of any length: new_from_slice cannot fail for Hmac<Sha256>.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.secret) {
-            Ok(m) => m,
-            Err(_) => return String::new(),
-        };
-        mac.update(format!("{}:{}:{}", purpose.as_str(), id.0, expires).as_bytes());
+    /// The first 128 bits of HMAC-SHA256(secret, `message`), base64url; empty only if the
+    /// HMAC could not be keyed (it takes keys of any length, so never).
+    fn mac(&self, message: &[u8]) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else { return String::new() };
+        mac.update(message);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    fn tag(&self, purpose: Purpose, id: SubscriptionId, expires: i64) -> String {
+        self.mac(format!("{}:{}:{}", purpose.as_str(), id.0, expires).as_bytes())
+    }
+
+    fn reset_tag(&self, user: UserId, expires: i64, password_hash: &str) -> String {
+        let mut message = format!("reset:{}:{}:", user.0, expires).into_bytes();
+        message.extend_from_slice(password_hash.as_bytes());
+        self.mac(&message)
+    }
+
+    /// A password reset token for `user`, valid until `expires` and only while the account's
+    /// password hash is still `password_hash` (so at most once).
+    pub fn reset_token(&self, user: UserId, password_hash: &str, expires: DateTime<Utc>) -> String {
+        let exp = expires.timestamp();
+        format!("{}.{}.{}", user.0, exp, self.reset_tag(user, exp, password_hash))
+    }
+
+    /// The user a reset token claims to be for (not yet checked: see [`Signer::check_reset`]).
+    pub fn reset_token_user(token: &str) -> Option<UserId> {
+        token.trim().split('.').next()?.parse().ok().map(UserId)
+    }
+
+    /// True when `token` is a genuine reset token for `user`, unexpired at `now`, and made
+    /// while the password hash was `password_hash`.
+    pub fn check_reset(&self, token: &str, user: UserId, password_hash: &str, now: DateTime<Utc>) -> bool {
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(id), Some(exp), Some(tag)) = (parts.next(), parts.next(), parts.next()) else { return false };
+        let (Ok(id), Ok(exp)) = (id.parse::<i64>(), exp.parse::<i64>()) else { return false };
+        let want = self.reset_tag(user, exp, password_hash);
+        id == user.0 && !want.is_empty() && same(&want, tag) && now.timestamp() < exp
     }
 
     /// A token for `id` and `purpose`, valid until `expires` (none: forever).
@@ -86,9 +121,13 @@ impl Signer {
         let exp: i64 = parts.next()?.parse().ok()?;
         let tag = parts.next()?;
         let want = self.tag(purpose, id, exp);
-        let same = want.len() == tag.len() && want.bytes().zip(tag.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-        (same && !want.is_empty() && (exp == 0 || now.timestamp() < exp)).then_some(id)
+        (same(&want, tag) && !want.is_empty() && (exp == 0 || now.timestamp() < exp)).then_some(id)
     }
+}
+
+/// Constant-time equality of two tags.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -114,5 +153,27 @@ mod tests {
             assert_eq!(s.check(Purpose::Unsubscribe, junk, now), None, "{junk}");
         }
         assert!(!format!("{s:?}").contains("secret"));
+    }
+
+    #[test]
+    fn reset_tokens_expire_and_die_with_the_password_they_were_made_for() {
+        let s = Signer::new(b"secret".to_vec());
+        let now: DateTime<Utc> = "2026-03-05T08:00:00Z".parse().unwrap();
+        let (ada, hash) = (UserId(7), "$argon2id$v=19$m=19456,t=2,p=1$old");
+        let token = s.reset_token(ada, hash, now + Duration::hours(1));
+        assert_eq!(Signer::reset_token_user(&token), Some(ada));
+        assert!(s.check_reset(&token, ada, hash, now));
+        assert!(s.check_reset(&token, ada, hash, now + Duration::minutes(59)));
+        assert!(!s.check_reset(&token, ada, hash, now + Duration::hours(1)), "expired");
+        assert!(!s.check_reset(&token, ada, "$argon2id$v=19$m=19456,t=2,p=1$new", now), "password changed: used");
+        assert!(!s.check_reset(&token, UserId(8), hash, now), "another user");
+        assert!(!Signer::new(b"other".to_vec()).check_reset(&token, ada, hash, now), "another secret");
+        let later = token.replacen(&format!(".{}.", (now + Duration::hours(1)).timestamp()), ".9999999999.", 1);
+        assert!(!s.check_reset(&later, ada, hash, now), "expiry changed");
+        let confirm = s.token(Purpose::Confirm, SubscriptionId(7), Some(now + Duration::hours(1)));
+        assert!(!s.check_reset(&confirm, ada, hash, now), "a confirmation link is not a reset link");
+        for junk in ["", "7", "7.0", "x.y.z", "7.9999999999.!!"] {
+            assert!(!s.check_reset(junk, ada, hash, now), "{junk}");
+        }
     }
 }

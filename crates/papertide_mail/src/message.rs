@@ -1,7 +1,8 @@
 //! What a mail says: [`OutgoingMail`] (what the outbox stores and a [`crate::smtp::Mailer`]
 //! sends), and the rendering of digests ([`render_digest`]) and double opt-in confirmations
-//! ([`render_confirmation`]) from minijinja templates compiled into the binary
-//! (`templates/{digest,confirm}/{subject.txt,body.txt,body.html}`).
+//! ([`render_confirmation`]) and password reset mails ([`render_password_reset`]) from
+//! minijinja templates compiled into the binary
+//! (`templates/{digest,confirm,reset}/{subject.txt,body.txt,body.html}`).
 //!
 //! Titles, authors, abstracts and reasons go through [`latex_to_text`] for both parts (mail
 //! clients cannot render math). The `.html` templates are autoescaped: every value is HTML
@@ -100,6 +101,24 @@ pub struct Confirmation {
     pub message_id: String,
 }
 
+/// A password reset mail: a link to choose a new password, sent to an account's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    /// The account's address.
+    pub to: String,
+    /// The account's user name.
+    pub name: String,
+    /// The reset link (valid [`RESET_VALID_MINUTES`]).
+    pub reset_url: String,
+    /// The site's base URL.
+    pub base_url: String,
+    /// The Message-ID, with or without angle brackets.
+    pub message_id: String,
+}
+
+/// How long a password reset link is valid, as the mail says.
+pub const RESET_VALID_MINUTES: u32 = 60;
+
 /// How many authors a digest names before "et al.".
 pub const MAX_AUTHORS: usize = 5;
 
@@ -110,13 +129,16 @@ pub const EXCERPT_CHARS: usize = 300;
 const TEXT_WIDTH: usize = 76;
 
 /// The templates, compiled in: (name, source). Names ending in `.html` are autoescaped.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("digest/subject.txt", include_str!("../templates/digest/subject.txt")),
     ("digest/body.txt", include_str!("../templates/digest/body.txt")),
     ("digest/body.html", include_str!("../templates/digest/body.html")),
     ("confirm/subject.txt", include_str!("../templates/confirm/subject.txt")),
     ("confirm/body.txt", include_str!("../templates/confirm/body.txt")),
     ("confirm/body.html", include_str!("../templates/confirm/body.html")),
+    ("reset/subject.txt", include_str!("../templates/reset/subject.txt")),
+    ("reset/body.txt", include_str!("../templates/reset/body.txt")),
+    ("reset/body.html", include_str!("../templates/reset/body.html")),
 ];
 
 /// The template environment, built once.
@@ -366,6 +388,33 @@ pub fn render_confirmation(c: &Confirmation) -> Result<OutgoingMail, MailError> 
     };
     let (subject, text, html) = render_parts("confirm", &Value::from(Serde(&view)))?;
     Ok(OutgoingMail { to: c.to.clone(), subject, text, html, message_id, headers: Vec::new() })
+}
+
+/// What the password reset templates see.
+#[derive(Serialize)]
+struct ResetView<'a> {
+    name: &'a str,
+    reset_url: &'a str,
+    base_url: &'a str,
+    host: String,
+    valid_minutes: u32,
+}
+
+/// Renders the mail with a password reset link (no list headers: it is not a list mail).
+pub fn render_password_reset(r: &PasswordReset) -> Result<OutgoingMail, MailError> {
+    check_address(&r.to)?;
+    let host = check_url(&r.base_url)?;
+    check_url(&r.reset_url)?;
+    let message_id = normalize_message_id(&r.message_id)?;
+    let view = ResetView {
+        name: &r.name,
+        reset_url: &r.reset_url,
+        base_url: &r.base_url,
+        host,
+        valid_minutes: RESET_VALID_MINUTES,
+    };
+    let (subject, text, html) = render_parts("reset", &Value::from(Serde(&view)))?;
+    Ok(OutgoingMail { to: r.to.clone(), subject, text, html, message_id, headers: Vec::new() })
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 
 use std::path::PathBuf;
 
-use papertide_mail::message::{render_confirmation, render_digest, Confirmation, Digest, DigestPaper, OutgoingMail};
+use papertide_mail::message::{
+    render_confirmation, render_digest, render_password_reset, Confirmation, Digest, DigestPaper, OutgoingMail,
+    PasswordReset,
+};
 use papertide_mail::smtp::MailError;
 
 /// `../shared/data` beside the repository (override with `PAPERTIDE_SHARED_DATA`).
@@ -214,4 +217,35 @@ fn confirmation() {
     assert!(mail.html.contains("within 48 hours"));
     insta::assert_snapshot!("confirmation_text", mail.text);
     insta::assert_snapshot!("confirmation_html", mail.html);
+}
+
+#[test]
+fn password_reset() {
+    let mail = render_password_reset(&PasswordReset {
+        to: "ada@example.org".to_string(),
+        name: "Ada<b>".to_string(),
+        reset_url: "https://papers.example.org/reset/password?token=7.1772700000.abc&x=1".to_string(),
+        base_url: "https://papers.example.org".to_string(),
+        message_id: "reset.7.1772696400@papers.example.org".to_string(),
+    })
+    .unwrap();
+    assert_eq!(mail.subject, "Choose a new papertide password");
+    assert_eq!(mail.message_id, "<reset.7.1772696400@papers.example.org>");
+    assert!(mail.headers.is_empty(), "not a list mail");
+    assert!(mail.text.contains("\nhttps://papers.example.org/reset/password?token=7.1772700000.abc&x=1\n"));
+    assert!(mail.text.contains("within 60 minutes"));
+    assert!(mail.html.contains(r#"href="https://papers.example.org/reset/password?token=7.1772700000.abc&amp;x=1""#));
+    assert!(mail.html.contains("<strong>Ada&lt;b&gt;</strong>"), "names are escaped");
+    insta::assert_snapshot!("password_reset_text", mail.text);
+    insta::assert_snapshot!("password_reset_html", mail.html);
+    for bad in ["javascript:alert(1)", "/relative"] {
+        let r = PasswordReset {
+            to: "ada@example.org".into(),
+            name: "Ada".into(),
+            reset_url: bad.into(),
+            base_url: "https://papers.example.org".into(),
+            message_id: "<r@x>".into(),
+        };
+        assert!(render_password_reset(&r).is_err(), "{bad}");
+    }
 }
