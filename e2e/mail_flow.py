@@ -11,6 +11,9 @@ receives, optionally slowly (to kill a digest run in the middle).
    unsubscribe (RFC 8058 POST) -> the next digest run sends this address nothing.
 2. The crash test: 120 confirmed subscribers, a digest run killed with SIGKILL in the middle,
    then run again: every subscriber has exactly one digest of the period.
+3. Password reset: an account with an address asks for a link on /reset -> the mail arrives
+   -> its link sets a new password and signs in -> the link does not work twice, the session
+   signed in before is ended, the old password no longer works.
 """
 
 import email
@@ -95,6 +98,14 @@ class Browser:
         req.add_header("Content-Type", content_type)
         with self.opener.open(req, timeout=30) as r:
             return r.status, r.read().decode()
+
+    def form(self, page_path, action, **fields):
+        _, page = self.get(page_path)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        return self.post(action, {"csrf": csrf, **fields})
+
+    def signed_in_as(self, name):
+        return f'href="/users/{name}"' in self.get("/")[1]
 
     def subscribe(self, address, **topics):
         _, page = self.get("/subscribe")
@@ -206,6 +217,39 @@ class MailFlow(unittest.TestCase):
         # [mail.digest] concurrency (default 8) messages are sent at once: at most that many can be
         # in flight at the kill, accepted by the server but not yet recorded as sent.
         self.assertLessEqual(resent, 8, "at most the messages in flight at the kill are resent")
+
+
+
+    def test_3_password_reset_by_mail(self):
+        import urllib.error
+
+        address = "ada.reset@example.org"
+        laptop = Browser()
+        laptop.form("/signup", "/signup", name="ada_reset", password="correct horse battery", email=address)
+        self.assertTrue(laptop.signed_in_as("ada_reset"))
+        phone = Browser()
+        status, page = phone.form("/reset", "/reset", name="ada_reset")
+        self.assertEqual(status, 200)
+        self.assertIn("on its way", page)
+        mail = INBOX.wait_for(address, "reset")[0]
+        self.assertIn("password", str(mail["Subject"]))
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        link = next(u for u in links(text) if "/reset/password?token=" in u)
+        self.assertTrue(link.startswith(URL + "/reset/password?token="), link)
+        token = link.split("token=", 1)[1]
+        status, _ = phone.form(link, "/reset/password", token=token, password="a brand new passphrase")
+        self.assertEqual(status, 200)
+        self.assertTrue(phone.signed_in_as("ada_reset"), "signed in with the new password")
+        self.assertFalse(laptop.signed_in_as("ada_reset"), "the session from before is ended")
+        with self.assertRaises(urllib.error.HTTPError) as used:
+            phone.get(link)
+        self.assertEqual(used.exception.code, 400, "a link works once")
+        with self.assertRaises(urllib.error.HTTPError) as old:
+            Browser().form("/signin", "/signin", name="ada_reset", password="correct horse battery")
+        self.assertEqual(old.exception.code, 401)
+        fresh = Browser()
+        fresh.form("/signin", "/signin", name="ada_reset", password="a brand new passphrase")
+        self.assertTrue(fresh.signed_in_as("ada_reset"))
 
 
 if __name__ == "__main__":

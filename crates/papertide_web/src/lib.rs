@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/signup", get(pages::auth::signup_form).post(pages::auth::signup))
         .route("/signin", get(pages::auth::signin_form).post(pages::auth::signin))
         .route("/signout", post(pages::auth::signout))
+        .route("/reset", get(pages::reset::request_form).post(pages::reset::request))
+        .route("/reset/password", get(pages::reset::choose_form).post(pages::reset::choose))
         .route("/users/{name}", get(pages::user::profile))
         .route("/for-you", get(pages::for_you::page_handler))
         .route("/for-you/feed", post(pages::feeds_for_you::create_link))

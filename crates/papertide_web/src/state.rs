@@ -1,7 +1,10 @@
 //! [`AppState`]: what every handler shares (store, search engine, settings, metrics, rate
-//! limits, the arXiv client for submissions, the [`crate::cache`] caches), cheap to clone.
+//! limits, the arXiv client for submissions, the mailer for account mails, the
+//! [`crate::cache`] caches), cheap to clone.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use papertide_mail::smtp::Mailer;
 
 use papertide_search::engine::SearchEngine;
 use papertide_store::Store;
@@ -104,6 +107,7 @@ struct Inner {
     metrics: Metrics,
     limiter: RateLimiter,
     fetcher: Arc<dyn PaperFetcher>,
+    mailer: OnceLock<Arc<dyn Mailer>>,
 }
 
 /// Shared application state.
@@ -132,7 +136,20 @@ impl AppState {
             metrics: Metrics::default(),
             limiter: RateLimiter::default(),
             fetcher,
+            mailer: OnceLock::new(),
         }))
+    }
+
+    /// Sends account mails (password reset links) with `mailer`; without one (mail is off)
+    /// the reset page says to ask an administrator. Set once, at start-up; later calls are
+    /// ignored.
+    pub fn set_mailer(&self, mailer: Arc<dyn Mailer>) {
+        let _ = self.0.mailer.set(mailer);
+    }
+
+    /// The mailer for account mails, when mail is on.
+    pub fn mailer(&self) -> Option<&Arc<dyn Mailer>> {
+        self.0.mailer.get()
     }
 
     /// The store.

@@ -1,7 +1,8 @@
 //! Admin commands: `papertide feature ID... [--date DATE]` puts papers on a day's feed;
 //! `papertide user create NAME [--admin] [--email E]` creates an account (the password is
 //! read from `PAPERTIDE_NEW_PASSWORD` or the first line of stdin, never from the command
-//! line, where other users could see it); `papertide user admin NAME` / `user demote NAME`.
+//! line, where other users could see it); `papertide user password NAME` sets a new one the
+//! same way and signs the user out everywhere; `papertide user admin NAME` / `user demote NAME`.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -38,6 +39,11 @@ pub enum UserCommand {
         /// Email address
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Set a new password (from PAPERTIDE_NEW_PASSWORD or stdin) and end the user's sessions
+    Password {
+        /// User name
+        name: String,
     },
     /// Give a user the admin role
     Admin {
@@ -86,27 +92,40 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
+/// Reads a new password ([`read_password`]), checks its length and hashes it.
+fn new_password_hash() -> anyhow::Result<String> {
+    use papertide_web::pages::auth::{hash_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let password = read_password()?;
+    let chars = password.chars().count();
+    anyhow::ensure!(
+        (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars),
+        "the password must have {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
+    );
+    hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 pub fn user(config: &Config, command: UserCommand) -> anyhow::Result<ExitCode> {
     let store = super::open_store(config)?;
     let parse = |name: &str| name.parse::<UserName>().with_context(|| format!("invalid user name `{name}`"));
     match command {
         UserCommand::Create { name, admin, email } => {
             let name = parse(&name)?;
-            let password = read_password()?;
-            let chars = password.chars().count();
-            anyhow::ensure!(
-                (papertide_web::pages::auth::MIN_PASSWORD_CHARS..=papertide_web::pages::auth::MAX_PASSWORD_CHARS)
-                    .contains(&chars),
-                "the password must have {} to {} characters",
-                papertide_web::pages::auth::MIN_PASSWORD_CHARS,
-                papertide_web::pages::auth::MAX_PASSWORD_CHARS
-            );
-            let hash = papertide_web::pages::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = new_password_hash()?;
             let role = if admin { Role::Admin } else { Role::User };
             let user = store
                 .create_user(&name, email.as_deref(), &hash, role)
                 .with_context(|| format!("creating user {name}"))?;
             println!("created {} user {}", role.as_str(), user.name);
+        }
+        UserCommand::Password { name } => {
+            let name = parse(&name)?;
+            let (user, old) = store.password_hash_of(&name)?.with_context(|| format!("no user {name}"))?;
+            let hash = new_password_hash()?;
+            anyhow::ensure!(
+                store.replace_password_hash(user.id, &old, &hash)?,
+                "the password of {name} changed meanwhile; nothing was done"
+            );
+            println!("new password set for {}; their sessions are ended", user.name);
         }
         UserCommand::Admin { name } => set_role(store.as_ref(), &parse(&name)?, Role::Admin)?,
         UserCommand::Demote { name } => set_role(store.as_ref(), &parse(&name)?, Role::User)?,

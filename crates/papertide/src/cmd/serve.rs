@@ -220,12 +220,14 @@ pub fn run(config: &Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     let mail = if config.mail.enabled {
-        let mailer = papertide_mail::smtp::SmtpMailer::new(&config.mail.smtp).context("setting up SMTP")?;
+        let mailer = Arc::new(papertide_mail::smtp::SmtpMailer::new(&config.mail.smtp).context("setting up SMTP")?);
+        // Password reset mails go straight from the web handlers; digests through the outbox.
+        state.set_mailer(mailer.clone());
         let (engine, stop, mail_config) = (engine.clone(), stop.clone(), super::digest::mail_config(config));
         Some(
             std::thread::Builder::new()
                 .name("mail-worker".into())
-                .spawn(move || mail_worker(&engine, &mailer, &mail_config, &holder, &stop))
+                .spawn(move || mail_worker(&engine, &*mailer, &mail_config, &holder, &stop))
                 .context("starting the mail worker")?,
         )
     } else {

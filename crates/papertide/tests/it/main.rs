@@ -8,6 +8,7 @@ mod harvest;
 mod import;
 mod search;
 mod serve;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -77,7 +77,10 @@ fn form(viewer: &Viewer, action: &str, title: &str, error: Option<&str>, name: &
                 p { button type="submit" { (title) } }
             }
             @if signup { p { "Have an account? " a href="/signin" { "Sign in" } } }
-            @else { p { "New here? " a href="/signup" { "Sign up" } } }
+            @else {
+                p { "New here? " a href="/signup" { "Sign up" } }
+                p { a href="/reset" { "Forgot your password?" } }
+            }
         },
     )
 }
@@ -101,7 +104,8 @@ fn with_session(state: &AppState, token: &str) -> Response {
     response
 }
 
-async fn start_session(state: &AppState, user: papertide_core::UserId) -> Result<Response, AppError> {
+/// Signs `user` in with a new session and redirects home.
+pub(crate) async fn start_session(state: &AppState, user: papertide_core::UserId) -> Result<Response, AppError> {
     let token = random_token();
     let (hash, csrf) = (token_hash(&token), random_token());
     let expires = Utc::now() + Duration::days(state.config().session_days);

@@ -7,6 +7,7 @@ pub mod feeds_for_you;
 pub mod for_you;
 pub mod library;
 pub mod paper;
+pub mod reset;
 pub mod search;
 pub mod submit;
 pub mod subscribe;

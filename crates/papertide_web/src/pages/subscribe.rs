@@ -66,11 +66,24 @@ fn form_page(viewer: &Viewer, message: Option<(&str, bool)>, email: &str) -> Mar
     )
 }
 
-fn notice_page(viewer: &Viewer, title: &str, status: StatusCode, text: Markup) -> Response {
+/// A page with a heading and a short text, never cached (it answers a form or a link).
+pub(crate) fn notice_page(viewer: &Viewer, title: &str, status: StatusCode, text: Markup) -> Response {
     let shell = Shell { title, viewer, query: "", description: None };
     let mut r = (status, page(&shell, html! { h1 { (title) } (text) })).into_response();
     r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     r
+}
+
+/// The host of the site's base URL, for Message-IDs (`localhost` when there is none).
+pub(crate) fn mail_host(base_url: &str) -> &str {
+    base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split(['/', ':'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
 }
 
 /// The "Email digests" section of the owner's profile page: their subscriptions (made while
@@ -199,7 +212,7 @@ pub async fn subscribe(
             }
             let signer = Signer::from_store(&*store)?;
             let token = signer.token(Purpose::Confirm, sub.id, Some(now + Duration::hours(CONFIRM_HOURS)));
-            let host = base.split("://").nth(1).unwrap_or(&base).split(['/', ':']).next().unwrap_or("localhost");
+            let host = mail_host(&base);
             let mail = render_confirmation(&Confirmation {
                 to: sub.email.clone(),
                 confirm_url: format!("{base}/subscribe/confirm?token={token}"),

@@ -31,6 +31,9 @@ impl Reply {
 
 pub struct App {
     pub router: Router,
+    /// The state behind `router` (to give it a mailer, say).
+    #[allow(dead_code)]
+    pub state: AppState,
     pub store: Arc<SqliteStore>,
     #[allow(dead_code)] // kept alive with the router; tests may search directly
     pub engine: Arc<SearchEngine>,
@@ -112,7 +115,8 @@ impl App {
         });
         let state = AppState::new(store.clone(), engine.clone(), fetcher, config);
         App {
-            router: router(state),
+            router: router(state.clone()),
+            state,
             store,
             engine,
             cookies: BTreeMap::new(),
@@ -135,7 +139,8 @@ impl App {
         );
         let state = AppState::new(self.store.clone(), self.engine.clone(), fetcher, config);
         App {
-            router: router(state),
+            router: router(state.clone()),
+            state,
             store: self.store.clone(),
             engine: self.engine.clone(),
             cookies: BTreeMap::new(),

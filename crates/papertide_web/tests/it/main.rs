@@ -10,5 +10,6 @@ mod arxiv;
 mod feeds;
 mod library;
 mod pages;
+mod reset;
 mod security;
 mod subscribe;
