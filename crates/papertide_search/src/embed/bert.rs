@@ -2,18 +2,18 @@
 //!
 //! Pipeline per call: tokenize every text (truncated to [`EmbedOptions::max_seq_len`],
 //! no padding), order the texts by token count, cut them into batches of
-//! [`EmbedOptions::batch_size`], pad each batch only to its own longest text, run
-//! the [`Encoder`] with the attention mask, mean-pool the token vectors under the same mask,
-//! and L2-normalise. Results are returned in input order.
+//! [`EmbedOptions::batch_size`], and run the [`Encoder`] on each batch's tokens packed
+//! without padding; it mean-pools each text's token vectors and L2-normalises them. Results
+//! are returned in input order.
 //!
 //! The weights carry no `bert.` prefix (`embeddings.word_embeddings.weight`, …); the encoder
 //! is our own ([`super::encoder`]): candle-transformers' `BertModel` computes the same but
 //! about 5 times slower on a search query.
 //!
-//! Threads: candle's matmuls (gemm) and element-wise kernels use all cores by default;
-//! set `RAYON_NUM_THREADS` to limit them.
+//! Threads: the matmuls (gemm), attention and element-wise kernels use the rayon pool, all
+//! cores by default; set `RAYON_NUM_THREADS` to limit them.
 
-use candle_core::{Device, Tensor, D};
+use candle_core::Device;
 use candle_transformers::models::bert::Config;
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -44,7 +44,6 @@ impl Default for EmbedOptions {
 pub struct MiniLmEmbedder {
     model: Encoder,
     tokenizer: Tokenizer,
-    device: Device,
     options: EmbedOptions,
     dim: usize,
 }
@@ -87,17 +86,16 @@ impl MiniLmEmbedder {
         }
 
         let mut tokenizer = Tokenizer::from_file(files.tokenizer()).map_err(EmbedError::Tokenizer)?;
-        // tokenizer.json ships `padding: Fixed(128)` and `truncation: 128`: pad per batch
-        // ourselves instead, and truncate where sentence-transformers does.
+        // tokenizer.json ships `padding: Fixed(128)` and `truncation: 128`: no padding (the
+        // encoder packs texts), and truncate where sentence-transformers does.
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams { max_length: options.max_seq_len, ..TruncationParams::default() }))
             .map_err(EmbedError::Tokenizer)?;
 
-        let device = Device::Cpu;
-        let tensors = candle_core::safetensors::load(files.weights(), &device)?;
+        let tensors = candle_core::safetensors::load(files.weights(), &Device::Cpu)?;
         let model = Encoder::load(tensors, &config)?;
-        Ok(MiniLmEmbedder { model, tokenizer, device, options, dim: config.hidden_size })
+        Ok(MiniLmEmbedder { model, tokenizer, options, dim: config.hidden_size })
     }
 
     /// The options this embedder runs with.
@@ -111,32 +109,10 @@ impl MiniLmEmbedder {
         Ok(encoding.get_ids().to_vec())
     }
 
-    /// Embeds one batch of token-id sequences, padded to the longest; rows in input order.
+    /// Embeds one batch of token-id sequences (packed, no padding); rows in input order.
     fn embed_batch(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let rows = batch.len();
-        let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
-        let mut ids = vec![0u32; rows * width];
-        let mut mask = vec![0f32; rows * width];
-        for (row, seq) in batch.iter().enumerate() {
-            let start = row * width;
-            ids[start..start + seq.len()].copy_from_slice(seq);
-            mask[start..start + seq.len()].fill(1.0);
-        }
-        let ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
-        let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
-        let hidden = self.model.forward(&ids, &mask)?;
-        pool_and_normalize(&hidden, &mask)?.to_vec2::<f32>().map_err(EmbedError::from)
+        self.model.embed(batch).map_err(EmbedError::from)
     }
-}
-
-/// Mean of the token vectors where `mask` is 1, then L2 normalisation (as
-/// sentence-transformers' Pooling + Normalize). `hidden`: (batch, seq, dim); `mask`: (batch, seq).
-pub fn pool_and_normalize(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
-    let summed = hidden.broadcast_mul(&mask.unsqueeze(D::Minus1)?)?.sum(1)?;
-    let counts = mask.sum_keepdim(1)?.maximum(1e-9)?;
-    let mean = summed.broadcast_div(&counts)?;
-    let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12)?;
-    mean.broadcast_div(&norms)
 }
 
 impl Embedder for MiniLmEmbedder {
@@ -172,16 +148,6 @@ impl Embedder for MiniLmEmbedder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pooling_ignores_padding_and_normalises() {
-        let hidden = Tensor::new(&[[[3.0f32, 4.0], [100.0, 100.0]], [[1.0, 0.0], [0.0, 1.0]]], &Device::Cpu).unwrap();
-        let mask = Tensor::new(&[[1.0f32, 0.0], [1.0, 1.0]], &Device::Cpu).unwrap();
-        let out = pool_and_normalize(&hidden, &mask).unwrap().to_vec2::<f32>().unwrap();
-        assert!((out[0][0] - 0.6).abs() < 1e-6 && (out[0][1] - 0.8).abs() < 1e-6);
-        let h = std::f32::consts::FRAC_1_SQRT_2;
-        assert!((out[1][0] - h).abs() < 1e-6 && (out[1][1] - h).abs() < 1e-6);
-    }
 
     #[test]
     fn missing_model_is_a_model_error() {
