@@ -80,7 +80,8 @@ enum Command {
     Search(cmd::search::SearchArgs),
     /// Papers similar to a paper (nearest neighbours of its embedding)
     Similar(cmd::search::SimilarArgs),
-    /// Compute missing embeddings (resumable, with progress)
+    /// Compute missing embeddings (resumable, with progress), or `embed import` vectors made
+    /// elsewhere
     Embed(cmd::search::EmbedArgs),
     /// Rebuild the keyword and vector indexes from the database
     Reindex,

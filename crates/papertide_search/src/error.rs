@@ -91,6 +91,10 @@ pub enum SearchError {
     /// The paper is not in the database.
     #[error("no paper {0} in the database")]
     UnknownPaper(String),
+    /// Vectors given to `papertide embed import` cannot be used as a whole (another model, the
+    /// wrong width, an unreadable file); the message says which.
+    #[error("importing vectors: {0}")]
+    VectorImport(String),
     /// A lock was poisoned by a panic in another thread.
     #[error("an index lock was poisoned by a panic in another thread")]
     Poisoned,

@@ -1,14 +1,19 @@
 //! Search for papertide.
 //!
-//! This crate will own every part of finding papers:
+//! This crate owns every part of finding papers:
 //! - keyword search over a tantivy index ([`keyword`]): BM25 with field boosts, filters,
-//!   id lookup and highlighting,
-//! - the in-process sentence embedder ([`embed`]): all-MiniLM-L6-v2 run with candle,
-//!   with the code that installs and verifies its model files ([`embed::model`]),
-//! - the vector index over those embeddings (planned: `vector`),
-//! - fusion of the keyword and vector rankings into one result list (planned).
+//!   id lookup, snippets and highlighting,
+//! - the in-process sentence embedder ([`embed`]): all-MiniLM-L6-v2 on our own packed
+//!   encoder ([`embed::encoder`]) with weights loaded by candle, and the code that installs and
+//!   verifies its model files ([`embed::model`]),
+//! - the vector index over those embeddings ([`vector`]: exact below a size, HNSW above,
+//!   persisted), and vectors computed elsewhere read from files ([`vector_file`]),
+//! - fusion of the keyword and vector rankings into one result list ([`fusion`]),
+//! - the engine that ties them to the store ([`engine::SearchEngine`]: search, similar papers,
+//!   recommendations, index upkeep), and the quality benchmarks ([`eval`]).
 //!
 //! Where to look:
+//! - [`engine::SearchEngine`]: what the CLI and the web app call.
 //! - [`embed::Embedder`]: the trait the rest of papertide embeds text through;
 //!   [`embed::MiniLmEmbedder`] is its implementation.
 //! - [`embed::model::ModelFiles`]: where the model lives on disk,
@@ -24,3 +29,4 @@ pub use error::SearchError;
 pub mod fusion;
 pub mod keyword;
 pub mod vector;
+pub mod vector_file;

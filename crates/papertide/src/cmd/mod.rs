@@ -15,6 +15,7 @@ pub mod serve;
 mod sink;
 pub mod stats;
 pub mod token;
+pub mod vectors;
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! `papertide search`, `similar`, `embed` and `reindex`: the search engine on the command line.
+//! `papertide search`, `similar`, `embed` and `reindex`: the search engine on the command line
+//! (`embed import` is [`super::vectors`]).
 //!
 //! Every command first catches the keyword index up with the store (papers are searchable by
 //! keyword as soon as they are imported). Hits print as text, or with `--json` as a list of
@@ -68,10 +69,21 @@ pub struct SimilarArgs {
 
 /// Arguments of `papertide embed`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EmbedArgs {
+    #[command(subcommand)]
+    command: Option<EmbedCommand>,
     /// Papers per batch (each batch is stored before the next starts)
     #[arg(long, default_value_t = 64)]
     batch: usize,
+}
+
+/// `papertide embed` subcommands (without one it embeds the backlog).
+#[derive(Debug, clap::Subcommand)]
+pub enum EmbedCommand {
+    /// Store vectors computed elsewhere (JSON Lines, or .npy with --ids), checked for model and
+    /// dimension
+    Import(super::vectors::ImportArgs),
 }
 
 /// The JSON shape of a hit.
@@ -178,6 +190,9 @@ pub fn similar(config: &Config, args: SimilarArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn embed(config: &Config, args: EmbedArgs) -> anyhow::Result<ExitCode> {
+    if let Some(EmbedCommand::Import(import)) = args.command {
+        return super::vectors::import(config, import);
+    }
     let engine = open_engine(config)?;
     if let Some(problem) = engine.model_problem() {
         anyhow::bail!("{problem}");

@@ -9,6 +9,7 @@ mod import;
 mod search;
 mod serve;
 mod users;
+mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -22,7 +22,7 @@ fn model_dir() -> Option<PathBuf> {
 }
 
 /// A data directory holding the first 24 Kaggle records.
-fn imported() -> tempfile::TempDir {
+pub(crate) fn imported() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let head = std::fs::read_to_string(data_dir().join("arxiv/kaggle-oai-snapshot-head200.jsonl")).unwrap();
     let input = dir.path().join("head24.jsonl");
@@ -34,7 +34,7 @@ fn imported() -> tempfile::TempDir {
     dir
 }
 
-fn cmd(dir: &Path, model: Option<&Path>, args: &[&str]) -> std::process::Command {
+pub(crate) fn cmd(dir: &Path, model: Option<&Path>, args: &[&str]) -> std::process::Command {
     let mut c = papertide(&dir.join("data"));
     match model {
         Some(m) => c.env("PAPERTIDE_MODEL_DIR", m),

@@ -1,17 +1,21 @@
 //! The search engine: keyword index + embedder + vector index + fusion over one store.
 //!
-//! [`SearchEngine`] is what the CLI and (later) the web app use:
+//! [`SearchEngine`] is what the CLI and the web app use:
 //! - [`SearchEngine::search`]: `hybrid` (default), `keyword` or `semantic` search with filters
 //!   and paging; an id or arXiv URL typed as the query goes straight to that paper.
 //! - [`SearchEngine::similar`]: nearest neighbours of a paper's embedding, excluding itself.
 //! - Index upkeep lives in [`sync`]: the keyword index follows the store's change feed (so
 //!   papers are searchable by keyword as soon as they are imported), the embedding backlog is
 //!   worked off in batches ([`SearchEngine::embed_backlog`]) and the vector index follows.
+//! - Vectors computed elsewhere are stored and indexed by [`import`]
+//!   ([`SearchEngine::import_vectors`], `papertide embed import`).
+//! - Personal recommendations ("For you") are [`recommend`]; query embedding is [`batcher`].
 //!
 //! Without the model, search still works in keyword mode and [`SearchResponse::notice`] says
 //! how to install it.
 
 pub mod batcher;
+pub mod import;
 pub mod recommend;
 pub mod sync;
 

@@ -227,11 +227,7 @@ impl SearchEngine {
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let vectors = embedder.embed(&refs).map_err(|e| SearchError::Embed(e.to_string()))?;
             let items: Vec<(u64, Vec<f32>)> = todo.iter().map(|(k, _)| *k).zip(vectors).collect();
-            self.store.put_embeddings(&self.model_name, &items).map_err(SearchError::store)?;
-            let keys: Vec<u64> = items.iter().map(|i| i.0).collect();
-            let flat: Vec<f32> = items.iter().flat_map(|i| i.1.iter().copied()).collect();
-            self.vectors.write().map_err(|_| SearchError::Poisoned)?.upsert_batch(&keys, &flat)?;
-            self.bump_version();
+            self.store_vectors(&items)?;
             done += items.len() as u64;
             since_save += items.len();
             if since_save >= 50_000 {
@@ -242,6 +238,16 @@ impl SearchEngine {
         }
         self.save_vectors()?;
         Ok(done)
+    }
+
+    /// Stores a batch in the database, then adds it to the vector index.
+    pub(super) fn store_vectors(&self, items: &[(u64, Vec<f32>)]) -> Result<(), SearchError> {
+        self.store.put_embeddings(&self.model_name, items).map_err(SearchError::store)?;
+        let keys: Vec<u64> = items.iter().map(|i| i.0).collect();
+        let flat: Vec<f32> = items.iter().flat_map(|i| i.1.iter().copied()).collect();
+        self.vectors.write().map_err(|_| SearchError::Poisoned)?.upsert_batch(&keys, &flat)?;
+        self.bump_version();
+        Ok(())
     }
 
     /// Rebuilds the keyword index from the store (cursor 0) and the vector index from the
