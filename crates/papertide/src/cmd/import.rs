@@ -43,6 +43,10 @@ pub struct Args {
     /// Print the summary as JSON on stdout
     #[arg(long)]
     json: bool,
+    /// Then build the keyword index in bulk, so the papers are searchable when the command
+    /// ends (otherwise the next search or `serve` does it; a running `serve` does it itself)
+    #[arg(long)]
+    index: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -166,8 +170,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--strict: stopped at the first rejected record: {}", first_rejection.unwrap_or_default())
         }
         Err(e) => Err(e.into()),
-        Ok(()) if summary.rejected > 0 => Ok(ExitCode::from(3)),
-        Ok(()) => Ok(ExitCode::SUCCESS),
+        Ok(()) => {
+            if args.index {
+                super::search::index_keywords(config)?;
+            }
+            Ok(if summary.rejected > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+        }
     }
 }
 

@@ -223,6 +223,33 @@ pub fn embed(config: &Config, args: EmbedArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Catches the keyword index up with the database in bulk (`import --index`). A running
+/// `serve` holding the index's writer is not an error: it indexes the new papers itself.
+/// With PostgreSQL nothing is built here: every replica indexes from the database.
+pub fn index_keywords(config: &Config) -> anyhow::Result<()> {
+    if config.database.url.is_some() {
+        eprintln!("keyword index: each replica indexes the new papers from the database");
+        return Ok(());
+    }
+    let store = super::open_store(config)?;
+    let options = EngineOptions { data_dir: config.data_dir.clone(), model_dir: None, fusion: Fusion::default() };
+    let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
+    let mut bar = Progress::new("keyword-indexing", None);
+    match engine.sync(&mut |n| bar.update(n, 0)) {
+        Ok(report) => {
+            let elapsed = bar.finish();
+            eprintln!("keyword-indexed {} papers in {:.1} s", report.keyword_indexed, elapsed.as_secs_f64());
+            Ok(())
+        }
+        Err(papertide_search::SearchError::KeywordWriterBusy) => {
+            bar.finish();
+            eprintln!("keyword index: a running papertide holds it and indexes the new papers itself");
+            Ok(())
+        }
+        Err(e) => Err(e).context("building the keyword index"),
+    }
+}
+
 pub fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::open_store(config)?;
     let options = EngineOptions { data_dir: config.data_dir.clone(), model_dir: None, fusion: Fusion::default() };

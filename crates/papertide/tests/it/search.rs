@@ -127,3 +127,31 @@ fn embedded_papers_are_found_by_meaning_and_similar_papers_exclude_themselves() 
     let after = json(cmd(dir.path(), m, &["similar", "0704.0002", "--limit", "5", "--json"]));
     assert_eq!(after, similar);
 }
+
+#[test]
+fn import_with_index_leaves_the_papers_searchable_and_spares_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = std::fs::read_to_string(data_dir().join("arxiv/kaggle-oai-snapshot-head200.jsonl")).unwrap();
+    let input = dir.path().join("head24.jsonl");
+    std::fs::write(&input, head.lines().take(24).collect::<Vec<_>>().join("\n")).unwrap();
+    let import = |extra: &[&str]| {
+        let mut c = cmd(dir.path(), None, &["import", "--index"]);
+        c.args(extra).arg(&input);
+        let out = run(c);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // A server holding the index's writer is left to index the papers itself.
+    let index = dir.path().join("data/index/keyword");
+    let held = papertide_search::keyword::KeywordIndex::open(&index).unwrap();
+    let writer = held.writer(16 * 1024 * 1024).unwrap();
+    let busy = import(&[]);
+    assert!(busy.contains("a running papertide holds it"), "{busy}");
+    drop(writer);
+    // Then the papers already imported are indexed, once.
+    let first = import(&[]);
+    assert!(first.contains("keyword-indexed 24 papers"), "{first}");
+    assert!(import(&[]).contains("keyword-indexed 0 papers"));
+    let hits = json(cmd(dir.path(), None, &["search", "sparsity-certifying graph decompositions", "--json"]));
+    assert_eq!(hits[0]["id"], "0704.0002", "{hits}");
+}
