@@ -131,6 +131,9 @@ pub struct SearchEngine {
     version: std::sync::atomic::AtomicU64,
     /// How far the vector index has followed embeddings stored by other processes.
     vectors_seen: std::sync::Mutex<Option<sync::VectorsSeen>>,
+    /// A sync at least this many changes behind runs as a bulk load
+    /// ([`sync::MERGE_AFTER`] unless [`SearchEngine::with_bulk_after`] says otherwise).
+    bulk_after: u64,
     /// Held while the vector index file is written (the indexer and the embedder threads of
     /// `serve` both save it; the temporary file name is per process).
     save_lock: std::sync::Mutex<()>,
@@ -193,6 +196,7 @@ impl SearchEngine {
             embedder,
             version: Default::default(),
             vectors_seen: Default::default(),
+            bulk_after: sync::MERGE_AFTER,
             save_lock: Default::default(),
         })
     }
@@ -226,8 +230,16 @@ impl SearchEngine {
             fusion,
             version: Default::default(),
             vectors_seen: Default::default(),
+            bulk_after: sync::MERGE_AFTER,
             save_lock: Default::default(),
         })
+    }
+
+    /// Sets how far behind a sync must be to run as a bulk load (no background merges, a
+    /// commit every 100,000 papers, one segment at the end); for tests and tuning.
+    pub fn with_bulk_after(mut self, changes: u64) -> SearchEngine {
+        self.bulk_after = changes.max(1);
+        self
     }
 
     /// The same engine with other keyword ranking knobs (benchmarks and the eval harness).

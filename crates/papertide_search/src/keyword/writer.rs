@@ -92,6 +92,20 @@ impl KeywordWriter {
         Ok(())
     }
 
+    /// Adds a paper known not to be in the index (a bulk load into an empty index): no
+    /// delete of an older copy, which saves applying millions of delete terms at commit.
+    pub fn insert(&mut self, key: u64, paper: &Paper) -> Result<(), SearchError> {
+        self.writer.add_document(document(&self.fields, key, paper)).map_err(err("add document"))?;
+        Ok(())
+    }
+
+    /// Turns background merging off for a bulk load: segments are left as written and
+    /// [`KeywordWriter::merge_all`] makes one segment at the end, instead of merging the same
+    /// documents over and over while they arrive (and racing the final merge).
+    pub fn bulk_mode(&mut self) {
+        self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    }
+
     /// Removes the paper with this id, if any.
     pub fn delete(&mut self, id: &PaperId) {
         self.writer.delete_term(Term::from_field_text(self.fields.id, id.as_str()));

@@ -410,3 +410,45 @@ fn a_replica_follows_embeddings_stored_by_another_process() {
     let similar = engine.similar(&papers()[2].id, Mode::Semantic, 5, &Filters::default()).unwrap();
     assert!(similar.hits.iter().all(|h| h.paper.id != papers()[2].id));
 }
+
+#[test]
+fn a_bulk_sync_adds_every_paper_once_into_one_segment_and_later_changes_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
+    let many: Vec<Paper> = (1..=300)
+        .map(|i| {
+            let mut p = Paper::new(
+                format!("2402.{i:05}").parse().unwrap(),
+                &format!("Bulk paper {i} on graphs"),
+                Source::Local,
+            );
+            p.abstract_text = format!("Abstract number {i}.");
+            p.version = 1;
+            p
+        })
+        .collect();
+    store.upsert_papers(&many).unwrap();
+    let options = EngineOptions { data_dir: dir.path().to_path_buf(), model_dir: None, fusion: Fusion::default() };
+    let engine = SearchEngine::open(store.clone(), &options).unwrap().with_bulk_after(100);
+    assert_eq!(engine.sync(&mut |_| {}).unwrap().keyword_indexed, 300);
+    let kw = engine.keyword();
+    assert_eq!((kw.num_docs(), kw.segment_count(), kw.cursor().unwrap()), (300, 1, store.max_seq().unwrap()));
+
+    // A new version with a new title replaces the paper's document (a small sync, not bulk).
+    let mut changed = many[6].clone();
+    changed.title = "Quasicrystal tilings".into();
+    changed.version = 2;
+    store.upsert_papers(&[changed]).unwrap();
+    assert_eq!(engine.sync(&mut |_| {}).unwrap().keyword_indexed, 1);
+    assert_eq!(engine.keyword().num_docs(), 300);
+    assert_eq!(ids(&search(&engine, "quasicrystal", Mode::Keyword).hits), ["2402.00007"]);
+    assert!(search(&engine, "\"Bulk paper 7 on\"", Mode::Keyword)
+        .hits
+        .iter()
+        .all(|h| h.paper.id.as_str() != "2402.00007"));
+
+    // A reindex empties the index and loads it in bulk again: the same documents, once each.
+    assert_eq!(engine.reindex(&mut |_| {}).unwrap().keyword_indexed, 300);
+    assert_eq!((engine.keyword().num_docs(), engine.keyword().segment_count()), (300, 1));
+    assert_eq!(ids(&search(&engine, "quasicrystal", Mode::Keyword).hits), ["2402.00007"]);
+}
