@@ -417,11 +417,8 @@ fn a_bulk_sync_adds_every_paper_once_into_one_segment_and_later_changes_replace(
     let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
     let many: Vec<Paper> = (1..=300)
         .map(|i| {
-            let mut p = Paper::new(
-                format!("2402.{i:05}").parse().unwrap(),
-                &format!("Bulk paper {i} on graphs"),
-                Source::Local,
-            );
+            let mut p =
+                Paper::new(format!("2402.{i:05}").parse().unwrap(), format!("Bulk paper {i} on graphs"), Source::Local);
             p.abstract_text = format!("Abstract number {i}.");
             p.version = 1;
             p
