@@ -94,11 +94,10 @@ fn read_password() -> anyhow::Result<String> {
 
 /// Reads a new password ([`read_password`]), checks its length and hashes it.
 fn new_password_hash() -> anyhow::Result<String> {
-    use papertide_web::pages::auth::{hash_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    use papertide_web::pages::auth::{check_password_length, hash_password, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
     let password = read_password()?;
-    let chars = password.chars().count();
     anyhow::ensure!(
-        (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars),
+        check_password_length(&password).is_ok(),
         "the password must have {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
     );
     hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))

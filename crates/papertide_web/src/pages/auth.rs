@@ -25,6 +25,17 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password accepted (hashing cost is bounded).
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
+/// Checks a new password's length ([`MIN_PASSWORD_CHARS`] to [`MAX_PASSWORD_CHARS`]
+/// characters); the error is the form message.
+pub fn check_password_length(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        Ok(())
+    } else {
+        Err(format!("Password: use {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters."))
+    }
+}
+
 /// Hashes a password with Argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
@@ -130,9 +141,8 @@ pub async fn signup(
         Ok(n) => n,
         Err(e) => return Ok(again(&format!("User name: {e}"))),
     };
-    let chars = f.password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-        return Ok(again(&format!("Password: use {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters.")));
+    if let Err(msg) = check_password_length(&f.password) {
+        return Ok(again(&msg));
     }
     let email = f.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(str::to_string);
     if email.as_deref().is_some_and(|e| !e.contains('@') || e.len() > 254) {

@@ -23,7 +23,7 @@ use papertide_mail::link::Signer;
 use papertide_mail::message::{render_password_reset, OutgoingMail, PasswordReset, RESET_VALID_MINUTES};
 use serde::Deserialize;
 
-use super::auth::{hash_password, start_session, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use super::auth::{check_password_length, hash_password, start_session, MIN_PASSWORD_CHARS};
 use super::subscribe::{mail_host, notice_page};
 use crate::error::AppError;
 use crate::layout::{page, Shell};
@@ -238,9 +238,7 @@ pub async fn choose(
     viewer.check_csrf(&f.csrf)?;
     state.rate_limit("reset", &client.to_string(), state.config().signin_per_minute).await?;
     let Some((user, old)) = check(&state, &f.token).await? else { return Ok(expired(&viewer)) };
-    let chars = f.password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
-        let msg = format!("Password: use {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters.");
+    if let Err(msg) = check_password_length(&f.password) {
         let page = choose_page(&viewer, &f.token, &user.name, Some(&msg));
         return Ok(private((StatusCode::BAD_REQUEST, page).into_response()));
     }
