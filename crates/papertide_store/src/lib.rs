@@ -551,6 +551,14 @@ pub(crate) const LEASE_UPSERT: &str = "INSERT INTO leases (name, holder, expires
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
      WHERE leases.holder = excluded.holder OR leases.expires_at <= $4";
 
+/// SQL of [`Store::replace_password_hash`] (both backends; SQLite takes `$n` as `?n`): the
+/// new hash `$3`, only while the stored one is still `$2`.
+pub(crate) const PASSWORD_REPLACE: &str = "UPDATE users SET password_hash = $3 WHERE pk = $1 AND password_hash = $2";
+
+/// SQL of [`Store::delete_user_sessions`], also run by [`Store::replace_password_hash`] (both
+/// backends).
+pub(crate) const USER_SESSIONS_DELETE: &str = "DELETE FROM sessions WHERE user_pk = $1";
+
 /// SQL of [`Store::release_lease`] (both backends).
 pub(crate) const LEASE_RELEASE: &str = "DELETE FROM leases WHERE name = $1 AND holder = $2";
 

@@ -145,12 +145,9 @@ impl Store for PgStore {
 
     fn replace_password_hash(&self, user: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
         self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE users SET password_hash = $3 WHERE pk = $1 AND password_hash = $2",
-                &[&user.0, &expected, &new],
-            )?;
+            let changed = tx.execute(crate::PASSWORD_REPLACE, &[&user.0, &expected, &new])?;
             if changed > 0 {
-                tx.execute("DELETE FROM sessions WHERE user_pk = $1", &[&user.0])?;
+                tx.execute(crate::USER_SESSIONS_DELETE, &[&user.0])?;
             }
             Ok(changed > 0)
         })
@@ -191,7 +188,7 @@ impl Store for PgStore {
     }
 
     fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM sessions WHERE user_pk = $1", &[&user.0])?))
+        self.write(|tx| Ok(tx.execute(crate::USER_SESSIONS_DELETE, &[&user.0])?))
     }
 
     fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -274,12 +274,9 @@ impl Store for SqliteStore {
     fn replace_password_hash(&self, user: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE users SET password_hash = ?3 WHERE pk = ?1 AND password_hash = ?2",
-            params![user.0, expected, new],
-        )?;
+        let changed = tx.execute(&crate::PASSWORD_REPLACE.replace('$', "?"), params![user.0, expected, new])?;
         if changed > 0 {
-            tx.execute("DELETE FROM sessions WHERE user_pk = ?1", [user.0])?;
+            tx.execute(&crate::USER_SESSIONS_DELETE.replace('$', "?"), [user.0])?;
         }
         tx.commit()?;
         Ok(changed > 0)
@@ -320,7 +317,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
-        Ok(lock(&self.writer).execute("DELETE FROM sessions WHERE user_pk = ?1", [user.0])? as u64)
+        Ok(lock(&self.writer).execute(&crate::USER_SESSIONS_DELETE.replace('$', "?"), [user.0])? as u64)
     }
 
     fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
