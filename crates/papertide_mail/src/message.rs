@@ -2,7 +2,8 @@
 //! sends), and the rendering of digests ([`render_digest`]) and double opt-in confirmations
 //! ([`render_confirmation`]) and password reset mails ([`render_password_reset`]) from
 //! minijinja templates compiled into the binary
-//! (`templates/{digest,confirm,reset}/{subject.txt,body.txt,body.html}`).
+//! (`templates/{digest,confirm,reset}/{subject.txt,body.txt,body.html}`; every `body.html`
+//! extends `templates/layout.html`).
 //!
 //! Titles, authors, abstracts and reasons go through [`latex_to_text`] for both parts (mail
 //! clients cannot render math). The `.html` templates are autoescaped: every value is HTML
@@ -129,7 +130,9 @@ pub const EXCERPT_CHARS: usize = 300;
 const TEXT_WIDTH: usize = 76;
 
 /// The templates, compiled in: (name, source). Names ending in `.html` are autoescaped.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 10] = [
+    // The HTML shell every `body.html` extends (title, card, content blocks).
+    ("layout.html", include_str!("../templates/layout.html")),
     ("digest/subject.txt", include_str!("../templates/digest/subject.txt")),
     ("digest/body.txt", include_str!("../templates/digest/body.txt")),
     ("digest/body.html", include_str!("../templates/digest/body.html")),
