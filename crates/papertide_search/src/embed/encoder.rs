@@ -227,13 +227,8 @@ impl Encoder {
         })
     }
 
-    /// The longest text (in tokens) the position embeddings cover.
-    pub fn max_positions(&self) -> usize {
-        self.positions
-    }
-
     /// One mean-pooled, L2-normalised vector per token sequence (each at least one token and
-    /// at most [`Encoder::max_positions`] long; ids must be in the vocabulary).
+    /// at most as long as the model's position embeddings; ids must be in the vocabulary).
     pub fn embed(&self, seqs: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
         let h = self.hidden;
         let mut starts = Vec::with_capacity(seqs.len() + 1);

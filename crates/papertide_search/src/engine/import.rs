@@ -10,6 +10,7 @@
 //! index. Records are handled in batches; an interrupted run keeps every stored batch and a
 //! rerun stores the same vectors again (replacing, never duplicating).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use papertide_core::PaperId;
@@ -76,58 +77,58 @@ impl SearchEngine {
             )));
         }
         let mut report = VectorImportReport::default();
-        let mut pending: Vec<(u64, Vec<f32>)> = Vec::with_capacity(batch.max(1));
-        // Where each key is in `pending`: a key twice in a batch keeps the later vector (one
-        // statement may not write a row twice on PostgreSQL).
-        let mut slot: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-        let mut records = file.records();
-        loop {
-            let next = records.next();
-            let end = next.is_none();
-            if let Some(record) = next {
-                let record = match record {
-                    Ok(r) => r,
-                    Err(e) => {
-                        // Keep what was read before the file broke off.
-                        if !pending.is_empty() {
-                            self.store_vectors(&pending)?;
-                            self.save_vectors()?;
-                        }
-                        return Err(SearchError::VectorImport(format!(
-                            "reading the file after {} records ({} stored): {e}",
-                            report.read,
-                            report.imported + pending.len() as u64
-                        )));
+        // The batch being read, by key: a key twice in a batch keeps the later vector (one
+        // statement may not write a row twice on PostgreSQL); in key order, so the vector
+        // index is built the same way every time.
+        let mut pending: BTreeMap<u64, Vec<f32>> = BTreeMap::new();
+        for record in file.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    // Keep what was read before the file broke off.
+                    if !pending.is_empty() {
+                        self.store_pending(&mut pending, &mut report)?;
+                        self.save_vectors()?;
                     }
-                };
-                report.read += 1;
-                match record.and_then(|r| self.checked(r)) {
-                    Ok(item) => match slot.get(&item.0) {
-                        Some(&i) => pending[i] = item,
-                        None => {
-                            slot.insert(item.0, pending.len());
-                            pending.push(item);
-                        }
-                    },
-                    Err(bad) => report.reject(bad),
+                    return Err(SearchError::VectorImport(format!(
+                        "reading the file after {} records ({} stored): {e}",
+                        report.read, report.imported
+                    )));
                 }
+            };
+            report.read += 1;
+            match record.and_then(|r| self.checked(r)) {
+                Ok((key, vector)) => {
+                    pending.insert(key, vector);
+                }
+                Err(bad) => report.reject(bad),
             }
-            if pending.len() >= batch.max(1) || (end && !pending.is_empty()) {
-                self.store_vectors(&pending)?;
-                report.imported += pending.len() as u64;
-                pending.clear();
-                slot.clear();
+            if pending.len() >= batch.max(1) {
+                self.store_pending(&mut pending, &mut report)?;
                 progress(report.read);
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
             }
-            if end {
-                break;
-            }
+        }
+        if !pending.is_empty() {
+            self.store_pending(&mut pending, &mut report)?;
+            progress(report.read);
         }
         self.save_vectors()?;
         Ok(report)
+    }
+
+    /// Stores and indexes the batch read so far, and empties it.
+    fn store_pending(
+        &self,
+        pending: &mut BTreeMap<u64, Vec<f32>>,
+        report: &mut VectorImportReport,
+    ) -> Result<(), SearchError> {
+        let items: Vec<(u64, Vec<f32>)> = std::mem::take(pending).into_iter().collect();
+        self.store_vectors(&items)?;
+        report.imported += items.len() as u64;
+        Ok(())
     }
 
     /// The store key and unit vector of a record, or why it cannot be imported.
