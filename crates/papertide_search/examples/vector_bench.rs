@@ -4,6 +4,7 @@
 //! cargo run -p papertide_search --release --example vector_bench -- \
 //!     [N=100000] [--embeddings FILE] [--random] [--near] [--queries 200]
 //!     [--ef 32,64,96,128,192] [--skip-exact] [--save PATH]
+//!     [--elements f32,f16,int8] [--build-each]
 //! ```
 //!
 //! Data: N clustered synthetic unit vectors of 384 dimensions (gaussian clusters of about
@@ -19,6 +20,13 @@
 //! for k = 10, recall@10 of HNSW against exact for each `ef`, filtered-query latency,
 //! single-upsert latency after the build, index memory and the process's peak RSS, and the
 //! dot-product kernels' speed.
+//!
+//! Compact vectors (docs/SEARCH.md, "Compact vectors"): `--elements f32,f16,int8` measures
+//! the HNSW index once per element type, recall always against exact f32 search. The graph
+//! is built once with the first type and re-encoded for the next ones (what a changed
+//! `[search] vectors` setting does to a saved index), or built afresh for each type with
+//! `--build-each` (what a new index does). With `--save PATH` each one is saved to
+//! `PATH.<type>` and its file size reported.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -26,7 +34,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use papertide_search::vector::distance::{dot, dot_portable, kernel_name};
 use papertide_search::vector::rng::SplitMix64;
-use papertide_search::vector::{ExactIndex, HnswIndex, HnswParams, VectorIndex};
+use papertide_search::vector::{Element, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use rayon::prelude::*;
 
 const DIM: usize = 384;
@@ -41,6 +49,8 @@ struct Args {
     efs: Vec<usize>,
     skip_exact: bool,
     save: Option<PathBuf>,
+    elements: Vec<Element>,
+    build_each: bool,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -53,6 +63,8 @@ fn parse_args() -> anyhow::Result<Args> {
         efs: vec![32, 64, 96, 128, 192],
         skip_exact: false,
         save: None,
+        elements: vec![Element::F32],
+        build_each: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -65,6 +77,11 @@ fn parse_args() -> anyhow::Result<Args> {
             "--ef" => a.efs = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--skip-exact" => a.skip_exact = true,
             "--save" => a.save = Some(value()?.into()),
+            "--elements" => {
+                a.elements =
+                    value()?.split(',').map(str::parse).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?
+            }
+            "--build-each" => a.build_each = true,
             n if n.chars().all(|c| c.is_ascii_digit()) => a.n = n.parse()?,
             other => bail!("unknown argument {other}"),
         }
@@ -220,28 +237,56 @@ fn main() -> anyhow::Result<()> {
         Some(truth)
     };
 
-    let t = Instant::now();
-    let mut hnsw = HnswIndex::build(DIM, HnswParams::default(), &keys, base)?;
-    let build = t.elapsed();
-    println!(
-        "hnsw: build {build:.2?} ({:.0} inserts/s), memory {}, {}",
-        n as f64 / build.as_secs_f64(),
-        mib(hnsw.memory_bytes()),
-        rss()
-    );
-    let default_ef = hnsw.params().ef_search;
-    for &ef in &args.efs {
-        hnsw.set_ef_search(ef);
-        let (got, [p50, p99, mean]) = timed(&queries, |q| hnsw.search(q, K, None).unwrap_or_default());
-        let r = truth.as_ref().map_or("n/a".to_string(), |t| format!("{:.4}", recall(&got, t)));
-        println!("hnsw ef={ef:>4}: recall@{K} {r}, p50 {p50:.2?} p99 {p99:.2?} mean {mean:.2?}");
+    let mut hnsw: Option<HnswIndex> = None;
+    for &element in &args.elements {
+        let t = Instant::now();
+        let index = match hnsw.take() {
+            Some(mut h) if !args.build_each => {
+                h.set_element(element);
+                println!("[{element}] re-encoded the graph's vectors in {:.2?}", t.elapsed());
+                h
+            }
+            _ => {
+                let params = HnswParams { element, ..HnswParams::default() };
+                let h = HnswIndex::build(DIM, params, &keys, base)?;
+                let build = t.elapsed();
+                println!("[{element}] hnsw: build {build:.2?} ({:.0} inserts/s)", n as f64 / build.as_secs_f64());
+                h
+            }
+        };
+        let h = hnsw.insert(index);
+        println!("[{element}] hnsw: memory {}, {}", mib(h.memory_bytes()), rss());
+        let default_ef = h.params().ef_search;
+        for &ef in &args.efs {
+            h.set_ef_search(ef);
+            let (got, [p50, p99, mean]) = timed(&queries, |q| h.search(q, K, None).unwrap_or_default());
+            let r = truth.as_ref().map_or("n/a".to_string(), |t| format!("{:.4}", recall(&got, t)));
+            println!("[{element}] hnsw ef={ef:>4}: recall@{K} {r}, p50 {p50:.2?} p99 {p99:.2?} mean {mean:.2?}");
+        }
+        h.set_ef_search(default_ef);
+        for modulus in [10u64, 1000] {
+            let filter = move |k: u64| k.checked_rem(modulus) == Some(0);
+            let (_, [p50, p99, _]) = timed(&queries, |q| h.search(q, K, Some(&filter)).unwrap_or_default());
+            println!("[{element}] hnsw ef={default_ef} filter keeping 1/{modulus}: p50 {p50:.2?} p99 {p99:.2?}");
+        }
+        if let Some(path) = &args.save {
+            let path = path.with_extension(element.name());
+            let t = Instant::now();
+            h.save(&path)?;
+            let saved = t.elapsed();
+            let bytes = std::fs::metadata(&path)?.len();
+            let t = Instant::now();
+            let loaded = HnswIndex::load(&path)?;
+            println!(
+                "[{element}] file {} ({} bytes): save {saved:.2?}, load {:.2?} ({} vectors)",
+                mib(bytes as usize),
+                bytes,
+                t.elapsed(),
+                loaded.len()
+            );
+        }
     }
-    hnsw.set_ef_search(default_ef);
-    for modulus in [10u64, 1000] {
-        let filter = move |k: u64| k.checked_rem(modulus) == Some(0);
-        let (_, [p50, p99, _]) = timed(&queries, |q| hnsw.search(q, K, Some(&filter)).unwrap_or_default());
-        println!("hnsw ef={default_ef} filter keeping 1/{modulus}: p50 {p50:.2?} p99 {p99:.2?}");
-    }
+    let Some(mut hnsw) = hnsw else { bail!("--elements is empty") };
     // Incremental inserts after the bulk build: the app's steady state (new papers).
     let extra: Vec<f32> = perturbed(base, 500);
     let mut times: Vec<Duration> = extra
@@ -260,14 +305,6 @@ fn main() -> anyhow::Result<()> {
         percentile(&times, 0.5),
         percentile(&times, 0.99)
     );
-    if let Some(path) = &args.save {
-        let t = Instant::now();
-        hnsw.save(path)?;
-        let saved = t.elapsed();
-        let t = Instant::now();
-        let loaded = HnswIndex::load(path)?;
-        println!("save {saved:.2?}, load {:.2?} ({} vectors)", t.elapsed(), loaded.len());
-    }
     println!("{}", rss());
     Ok(())
 }

@@ -22,7 +22,9 @@ pub struct AutoIndexConfig {
     /// Switch to HNSW when the index holds more than this many vectors.
     pub threshold: usize,
     /// Parameters of the HNSW index once switched. On load, the file's graph parameters
-    /// are kept and only `ef_search` (a query-time setting) is taken from here.
+    /// are kept; `ef_search` (a query-time setting) is taken from here, and so is the
+    /// element type: a file stored otherwise is re-encoded as it loads (one pass, the graph
+    /// kept), so changing it in the configuration takes effect at the next start.
     pub hnsw: HnswParams,
 }
 
@@ -158,6 +160,16 @@ impl AutoIndex {
             IndexKind::Hnsw => {
                 let mut h = HnswIndex::read_body(header, body)?;
                 h.set_ef_search(config.hnsw.ef_search);
+                if h.element() != config.hnsw.element {
+                    tracing::info!(
+                        path = %path.display(),
+                        from = %h.element(),
+                        to = %config.hnsw.element,
+                        vectors = h.len(),
+                        "re-encoding the vector index"
+                    );
+                    h.set_element(config.hnsw.element);
+                }
                 Inner::Hnsw(Box::new(h))
             }
         };

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::compact::Element;
 use super::distance::dot_fn;
 use super::persist::{self, BodyReader, Header, IndexKind};
 use super::topk::{Scored, TopK};
@@ -67,7 +68,7 @@ impl ExactIndex {
     pub fn save(&self, path: &Path) -> Result<(), SearchError> {
         let n = self.keys.len() as u64;
         let body_len = n * 8 + self.data.len() as u64 * 4;
-        persist::write_file(path, IndexKind::Exact, self.dim, n, body_len, |w| {
+        persist::write_file(path, IndexKind::Exact, Element::F32, self.dim, n, body_len, |w| {
             w.u64s(&self.keys)?;
             w.f32s(&self.data)
         })
@@ -85,6 +86,9 @@ impl ExactIndex {
     /// Reads the body after [`persist::open`] checked the header.
     pub(crate) fn read_body(header: Header, mut body: BodyReader) -> Result<Self, SearchError> {
         let path = body.path().to_path_buf();
+        if header.element != Element::F32 {
+            return Err(persist::corrupt(body.path(), format!("an exact index stores f32, not {}", header.element)));
+        }
         let n = header.count;
         let expected = n.checked_mul(8 + 4 * header.dim as u64);
         if expected != Some(header.body_len) {

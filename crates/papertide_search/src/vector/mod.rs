@@ -20,12 +20,12 @@
 //! dot products would then not be cosines. Queries need not be unit length (ranking is
 //! unchanged by scaling the query; scores scale with it).
 //!
-//! TODO(compact vectors): vectors are stored as f32 (1.5 GB per million at 384 dims). An
-//! f16 (`half`) or int8 storage option is a later issue; the file header already carries
-//! an element-type field (only `f32` = 0 is defined) so it can be added without a new
-//! format version.
+//! - [`compact`]: how HNSW stores its vectors: f32, f16 or int8 rows ([`Element`]), with
+//!   asymmetric kernels (the query stays f32). The exact index always stores f32.
+//!
 
 pub mod auto;
+pub mod compact;
 pub mod distance;
 pub mod exact;
 pub mod hnsw;
@@ -34,6 +34,7 @@ pub mod rng;
 mod topk;
 
 pub use auto::{AutoIndex, AutoIndexConfig};
+pub use compact::Element;
 pub use exact::ExactIndex;
 pub use hnsw::{HnswIndex, HnswParams};
 

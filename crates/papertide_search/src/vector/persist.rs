@@ -7,7 +7,7 @@
 //! | 0      | 8    | magic `PTVECIX\0`                                  |
 //! | 8      | 4    | format version (`1`)                               |
 //! | 12     | 4    | index kind: `1` exact, `2` HNSW ([`IndexKind`])    |
-//! | 16     | 4    | element type: `0` = f32 (f16 reserved, see TODO)   |
+//! | 16     | 4    | element type: `0` f32, `1` f16, `2` int8 ([`Element`]) |
 //! | 20     | 4    | dimension                                          |
 //! | 24     | 8    | count (rows of the exact index, nodes of HNSW)     |
 //! | 32     | 8    | body length in bytes                               |
@@ -24,6 +24,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::compact::Element;
 use crate::SearchError;
 
 /// First bytes of every vector index file.
@@ -57,6 +58,8 @@ impl IndexKind {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Header {
     pub kind: IndexKind,
+    /// How the vectors are stored (always f32 for the exact index).
+    pub element: Element,
     pub dim: usize,
     pub count: u64,
     pub body_len: u64,
@@ -110,6 +113,14 @@ impl BodyWriter {
         self.slice(v, |x, b| b.extend_from_slice(&x.to_le_bytes()))
     }
 
+    pub fn u16s(&mut self, v: &[u16]) -> std::io::Result<()> {
+        self.slice(v, |x, b| b.extend_from_slice(&x.to_le_bytes()))
+    }
+
+    pub fn i8s(&mut self, v: &[i8]) -> std::io::Result<()> {
+        self.slice(v, |x, b| b.push(x as u8))
+    }
+
     /// Writes every `u32` of an iterator (for data not stored as a plain slice).
     pub fn u32_iter(&mut self, it: impl Iterator<Item = u32>) -> std::io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
@@ -152,13 +163,14 @@ impl BodyWriter {
 pub(crate) fn write_file(
     path: &Path,
     kind: IndexKind,
+    element: Element,
     dim: usize,
     count: u64,
     body_len: u64,
     body: impl FnOnce(&mut BodyWriter) -> std::io::Result<()>,
 ) -> Result<(), SearchError> {
     let tmp = temp_path(path);
-    let result = write_tmp(&tmp, kind, dim, count, body_len, body).and_then(|()| std::fs::rename(&tmp, path));
+    let result = write_tmp(&tmp, kind, element, dim, count, body_len, body).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(io_err(path, e));
@@ -180,6 +192,7 @@ fn temp_path(path: &Path) -> PathBuf {
 fn write_tmp(
     tmp: &Path,
     kind: IndexKind,
+    element: Element,
     dim: usize,
     count: u64,
     body_len: u64,
@@ -195,7 +208,7 @@ fn write_tmp(
     w.raw(&MAGIC)?;
     w.u32(VERSION)?;
     w.u32(kind.code())?;
-    w.u32(0)?; // element type: f32
+    w.u32(element.code())?;
     w.u32(u32::try_from(dim).map_err(|_| std::io::Error::other("dimension exceeds u32"))?)?;
     w.u64(count)?;
     w.u64(body_len)?;
@@ -276,6 +289,14 @@ impl BodyReader {
         self.vec(n, 4, |b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    pub fn u16s(&mut self, n: u64) -> Result<Vec<u16>, SearchError> {
+        self.vec(n, 2, |b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    pub fn i8s(&mut self, n: u64) -> Result<Vec<i8>, SearchError> {
+        self.vec(n, 1, |b| b[0] as i8)
+    }
+
     /// Reads `n` items of `size` bytes; the length is checked against the remaining body
     /// before allocating, so a corrupt count cannot cause a huge allocation.
     fn vec<T>(&mut self, n: u64, size: usize, get: impl Fn(&[u8]) -> T) -> Result<Vec<T>, SearchError> {
@@ -336,9 +357,9 @@ pub(crate) fn open(path: &Path) -> Result<(Header, BodyReader), SearchError> {
         k => return Err(corrupt(path, format!("unknown index kind {k}"))),
     };
     let elem = u32_at(16);
-    if elem != 0 {
-        return Err(corrupt(path, format!("unsupported element type {elem} (only f32 = 0)")));
-    }
+    let Some(element) = Element::from_code(elem) else {
+        return Err(corrupt(path, format!("unknown element type {elem} (0 f32, 1 f16, 2 int8)")));
+    };
     let dim = u32_at(20) as usize;
     super::check_dim(dim).map_err(|_| corrupt(path, format!("invalid dimension {dim}")))?;
     let (count, body_len) = (u64_at(24), u64_at(32));
@@ -353,5 +374,5 @@ pub(crate) fn open(path: &Path) -> Result<(Header, BodyReader), SearchError> {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(&head);
     let reader = BodyReader { input, hasher, remaining: body_len, path: path.to_path_buf() };
-    Ok((Header { kind, dim, count, body_len }, reader))
+    Ok((Header { kind, element, dim, count, body_len }, reader))
 }

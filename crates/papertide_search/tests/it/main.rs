@@ -5,6 +5,7 @@
 //! are missing, unless `PAPERTIDE_SKIP_MODEL_TESTS=1`.
 
 mod common;
+mod compact;
 mod embed;
 mod engine;
 mod eval;

@@ -15,7 +15,7 @@ use papertide_search::vector::rng::SplitMix64;
 use papertide_search::vector::{AutoIndex, AutoIndexConfig, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use papertide_search::SearchError;
 
-const DIM: usize = 384;
+pub(crate) const DIM: usize = 384;
 
 /// Deterministic test data: the library's SplitMix64 + Box-Muller.
 struct Gen(SplitMix64);
@@ -39,14 +39,14 @@ fn normalize(mut v: Vec<f32>) -> Vec<f32> {
 }
 
 /// `n` random unit vectors (uniform on the sphere: the hardest case for HNSW).
-fn random_data(n: usize, seed: u64) -> Vec<Vec<f32>> {
+pub(crate) fn random_data(n: usize, seed: u64) -> Vec<Vec<f32>> {
     let mut g = Gen::new(seed);
     (0..n).map(|_| g.unit(DIM)).collect()
 }
 
 /// `n` unit vectors in gaussian clusters around random centres, with per-cluster spread,
 /// roughly like sentence embeddings (cosine to the centre about 0.6 to 0.85).
-fn clustered_data(n: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
+pub(crate) fn clustered_data(n: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
     let mut g = Gen::new(seed);
     let centres: Vec<(Vec<f32>, f32)> =
         (0..clusters).map(|_| (g.unit(DIM), (0.6 + 0.6 * g.uniform() as f32) / (DIM as f32).sqrt())).collect();
@@ -59,7 +59,7 @@ fn clustered_data(n: usize, clusters: usize, seed: u64) -> Vec<Vec<f32>> {
 }
 
 /// Queries near the data: perturbed data points (like a paper's own abstract rephrased).
-fn queries_near(data: &[Vec<f32>], n: usize, seed: u64) -> Vec<Vec<f32>> {
+pub(crate) fn queries_near(data: &[Vec<f32>], n: usize, seed: u64) -> Vec<Vec<f32>> {
     let mut g = Gen::new(seed);
     (0..n)
         .map(|_| {
@@ -91,15 +91,15 @@ fn assert_exact(got: &[(u64, f32)], want: &[(u64, f64)]) {
     }
 }
 
-fn keyed(data: Vec<Vec<f32>>) -> Vec<(u64, Vec<f32>)> {
+pub(crate) fn keyed(data: Vec<Vec<f32>>) -> Vec<(u64, Vec<f32>)> {
     data.into_iter().enumerate().map(|(i, v)| (i as u64 * 7 + 3, v)).collect()
 }
 
-fn flat(data: &[(u64, Vec<f32>)]) -> (Vec<u64>, Vec<f32>) {
+pub(crate) fn flat(data: &[(u64, Vec<f32>)]) -> (Vec<u64>, Vec<f32>) {
     (data.iter().map(|d| d.0).collect(), data.iter().flat_map(|d| d.1.iter().copied()).collect())
 }
 
-fn exact_of(data: &[(u64, Vec<f32>)]) -> ExactIndex {
+pub(crate) fn exact_of(data: &[(u64, Vec<f32>)]) -> ExactIndex {
     let mut e = ExactIndex::new(DIM).unwrap();
     for (k, v) in data {
         e.upsert(*k, v).unwrap();
@@ -108,7 +108,7 @@ fn exact_of(data: &[(u64, Vec<f32>)]) -> ExactIndex {
 }
 
 /// Mean recall@k of `index` against exact search, and mean query time in microseconds.
-fn recall(index: &dyn VectorIndex, exact: &ExactIndex, queries: &[Vec<f32>], k: usize) -> (f64, f64) {
+pub(crate) fn recall(index: &dyn VectorIndex, exact: &ExactIndex, queries: &[Vec<f32>], k: usize) -> (f64, f64) {
     let (mut hits, mut micros) = (0usize, 0f64);
     for q in queries {
         let truth: HashSet<u64> = exact.search(q, k, None).unwrap().into_iter().map(|r| r.0).collect();
@@ -319,7 +319,7 @@ fn hnsw_filters_upserts_removes_and_compacts() {
     assert_eq!(hnsw.search(&qs[0], 5000, None).unwrap().len(), hnsw.len(), "k above len returns all live");
 }
 
-fn temp() -> tempfile::TempDir {
+pub(crate) fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 

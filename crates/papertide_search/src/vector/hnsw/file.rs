@@ -7,7 +7,9 @@
 //!   bit 0 `extend_candidates`, bit 1 `keep_pruned`), entry node (u32, `u32::MAX` when
 //!   empty), entry level (u32);
 //! - keys: `u64` × n; levels: `u8` × n; tombstone flags: `u8` × n (0 or 1);
-//! - vectors: `f32` × n × dim;
+//! - vectors, by the header's element type ([`crate::vector::Element`]): f32: `f32` × n ×
+//!   dim; f16: `u16` (IEEE half bits) × n × dim; int8: `f32` scales × n, then `i8` × n ×
+//!   dim;
 //! - layer 0: `u32` × n × (m0 + 1), per node `[count, ids.., padding]`;
 //! - upper layers: a `u64` count, then that many `u32`: per node with level L > 0, L slots
 //!   of `[count, ids.., padding]` of m + 1 entries.
@@ -22,6 +24,7 @@ use std::path::Path;
 
 use super::graph::{Graph, MAX_LEVEL};
 use super::{HnswIndex, HnswParams};
+use crate::vector::compact::{Data, Element, Rows};
 use crate::vector::persist::{self, corrupt, BodyReader, Header, IndexKind};
 use crate::vector::rng::SplitMix64;
 use crate::SearchError;
@@ -35,11 +38,11 @@ impl HnswIndex {
         let n = g.len() as u64;
         let upper_len: u64 = g.levels.iter().map(|&l| u64::from(l) * (g.m as u64 + 1)).sum();
         let body_len =
-            PARAMS_LEN + n * (8 + 1 + 1) + n * g.dim as u64 * 4 + n * (g.m0 as u64 + 1) * 4 + 8 + upper_len * 4;
+            PARAMS_LEN + n * (8 + 1 + 1) + g.rows.file_bytes() + n * (g.m0 as u64 + 1) * 4 + 8 + upper_len * 4;
         let p = &self.params;
         let (entry_node, entry_level) = g.entry().map_or((u32::MAX, 0), |(e, l)| (e, u32::from(l)));
         let flags = u32::from(p.extend_candidates) | (u32::from(p.keep_pruned) << 1);
-        persist::write_file(path, IndexKind::Hnsw, g.dim, n, body_len, |w| {
+        persist::write_file(path, IndexKind::Hnsw, g.rows.element(), g.dim, n, body_len, |w| {
             for v in [p.m, p.m0, p.ef_construction, p.ef_search] {
                 w.u32(v as u32)?;
             }
@@ -53,7 +56,14 @@ impl HnswIndex {
             w.u8s(&g.levels)?;
             let deleted: Vec<u8> = self.deleted.iter().map(|&d| u8::from(d)).collect();
             w.u8s(&deleted)?;
-            w.f32s(&g.vectors)?;
+            match g.rows.data() {
+                Data::F32(v) => w.f32s(v)?,
+                Data::F16(v) => w.u16s(v)?,
+                Data::Int8 { codes, scales } => {
+                    w.f32s(scales)?;
+                    w.i8s(codes)?;
+                }
+            }
             w.u32_iter(g.layer0_raw())?;
             w.u64(upper_len)?;
             w.u32_iter(g.upper_raw())
@@ -79,6 +89,7 @@ impl HnswIndex {
             ef_construction: r.u32()? as usize,
             ef_search: r.u32()? as usize,
             seed: r.u64()?,
+            element: header.element,
             ..HnswParams::default()
         };
         let rng_state = r.u64()?;
@@ -95,7 +106,18 @@ impl HnswIndex {
         let keys = r.u64s(n)?;
         let levels = r.u8s(n)?;
         let deleted = r.u8s(n)?;
-        let vectors = r.f32s(n * header.dim as u64)?;
+        let values = n * header.dim as u64;
+        let data = match header.element {
+            Element::F32 => Data::F32(r.f32s(values)?),
+            Element::F16 => Data::F16(r.u16s(values)?),
+            Element::Int8 => {
+                let scales = r.f32s(n)?;
+                if let Some(s) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+                    return Err(bad(format!("int8 row scale {s} is not a positive number")));
+                }
+                Data::Int8 { codes: r.i8s(values)?, scales }
+            }
+        };
         let layer0 = r.u32s(n * (p.m0 as u64 + 1))?;
         let upper_len = r.u64()?;
         let upper = r.u32s(upper_len)?;
@@ -134,7 +156,8 @@ impl HnswIndex {
                 return Err(bad(format!("key {key} is live twice")));
             }
         }
-        let graph = Graph::from_parts(p.shape(header.dim), vectors, levels, layer0, upper, entry);
+        let graph =
+            Graph::from_parts(p.shape(header.dim), Rows::from_data(header.dim, data), levels, layer0, upper, entry);
         let rng = SplitMix64 { state: rng_state };
         let deleted = deleted.into_iter().map(|d| d == 1).collect();
         Ok(Self { params: p, graph, keys, deleted, nodes, tombstones, rng })

@@ -1,7 +1,7 @@
 //! HNSW graph storage: vectors, per-layer adjacency lists, entry point, locks, visited sets.
 //!
 //! Owns [`Graph`]. Nodes are dense `u32` ids in insertion order; node `i`'s vector is row
-//! `i` of one row-major `Vec<f32>`. Adjacency lists are fixed-capacity slots of
+//! `i` of one [`Rows`] (f32, f16 or int8; see [`crate::vector::compact`]). Adjacency lists are fixed-capacity slots of
 //! `AtomicU32`: `[count, id_0, .., id_cap-1]`, layer 0 with capacity `m0` in one flat array,
 //! upper layers (capacity `m`) in a small per-node box, allocated when the node is added
 //! (its level is drawn first). Atomics let many threads insert at once through `&self`
@@ -13,6 +13,8 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::vector::compact::{Element, Rows};
 
 /// Highest level a node can get (levels are capped; with `m = 16` level 8 is already
 /// reached by one node in 4 billion).
@@ -28,7 +30,7 @@ pub(crate) struct Graph {
     pub ef_construction: usize,
     pub extend_candidates: bool,
     pub keep_pruned: bool,
-    pub vectors: Vec<f32>,
+    pub rows: Rows,
     pub levels: Vec<u8>,
     layer0: Vec<AtomicU32>,
     upper: Vec<Box<[AtomicU32]>>,
@@ -49,6 +51,8 @@ pub(crate) struct GraphShape {
     pub ef_construction: usize,
     pub extend_candidates: bool,
     pub keep_pruned: bool,
+    /// How vectors are stored.
+    pub element: Element,
 }
 
 /// Locks a mutex, ignoring poisoning (the data it guards is `()` or always consistent).
@@ -66,7 +70,7 @@ impl Graph {
             ef_construction: shape.ef_construction,
             extend_candidates: shape.extend_candidates,
             keep_pruned: shape.keep_pruned,
-            vectors: Vec::new(),
+            rows: Rows::new(shape.dim, shape.element),
             levels: Vec::new(),
             layer0: Vec::new(),
             upper: Vec::new(),
@@ -81,7 +85,7 @@ impl Graph {
     /// within capacity, `upper` has `levels[i] * (m + 1)` entries per node in order).
     pub fn from_parts(
         shape: GraphShape,
-        vectors: Vec<f32>,
+        rows: Rows,
         levels: Vec<u8>,
         layer0: Vec<u32>,
         upper: Vec<u32>,
@@ -100,7 +104,7 @@ impl Graph {
             .collect();
         g.layer0 = layer0.into_iter().map(AtomicU32::new).collect();
         g.locks = levels.iter().map(|_| Mutex::new(())).collect();
-        g.vectors = vectors;
+        g.rows = rows;
         g.levels = levels;
         if let Some((node, level)) = entry {
             g.set_entry(node, level);
@@ -115,12 +119,12 @@ impl Graph {
 
     /// Adds a node with no links; returns its id. The caller checked the id fits in `u32`.
     pub fn push_node(&mut self, vector: &[f32], level: u8) -> u32 {
-        self.vectors.extend_from_slice(vector);
+        self.rows.push(vector);
         self.push_links(level)
     }
 
     /// Adds the lists of the next node, whose vector the caller already appended to
-    /// `vectors`; returns its id.
+    /// `rows`; returns its id.
     pub fn push_links(&mut self, level: u8) -> u32 {
         let id = self.levels.len() as u32;
         self.levels.push(level);
@@ -132,18 +136,17 @@ impl Graph {
 
     /// Reserves room for `additional` more nodes.
     pub fn reserve(&mut self, additional: usize) {
-        self.vectors.reserve(additional.saturating_mul(self.dim));
+        self.rows.reserve(additional);
         self.levels.reserve(additional);
         self.layer0.reserve(additional.saturating_mul(self.m0 + 1));
         self.upper.reserve(additional);
         self.locks.reserve(additional);
     }
 
-    /// Node `id`'s vector (empty for an out-of-range id).
+    /// Similarity of the f32 query `q` to node `id` (0 for an out-of-range id).
     #[inline]
-    pub fn vector(&self, id: u32) -> &[f32] {
-        let start = id as usize * self.dim;
-        self.vectors.get(start..start + self.dim).unwrap_or(&[])
+    pub fn sim(&self, q: &[f32], id: u32) -> f32 {
+        self.rows.sim(q, id)
     }
 
     /// The slot `[count, ids..]` of node `id` at `level` (empty if it has no such level).
@@ -228,7 +231,7 @@ impl Graph {
     /// Heap memory in bytes (vectors, links, locks, levels).
     pub fn memory_bytes(&self) -> usize {
         let upper: usize = self.upper.iter().map(|b| b.len() * 4 + 16).sum();
-        self.vectors.capacity() * 4 + self.layer0.capacity() * 4 + upper + self.locks.capacity() * 8 + self.levels.len()
+        self.rows.memory_bytes() + self.layer0.capacity() * 4 + upper + self.locks.capacity() * 8 + self.levels.len()
     }
 }
 

@@ -17,18 +17,30 @@ use rayon::prelude::*;
 
 use super::graph::{lock, Graph, Visited};
 use super::search::Cand;
-use crate::vector::distance::{dot_fn, DotFn};
 
 /// Per-thread scratch space for inserts.
 pub(crate) struct Scratch {
     visited: Visited,
     buf: Vec<u32>,
     list: Vec<u32>,
+    /// The node being inserted, decoded to f32 (the query of its searches).
+    query: Vec<f32>,
+    /// The node whose list `connect` shrinks, decoded.
+    target: Vec<f32>,
+    /// A candidate decoded by the neighbour heuristic.
+    cand: Vec<f32>,
 }
 
 impl Scratch {
     pub fn new(graph: &Graph) -> Self {
-        Self { visited: graph.take_visited(), buf: Vec::new(), list: Vec::new() }
+        Self {
+            visited: graph.take_visited(),
+            buf: Vec::new(),
+            list: Vec::new(),
+            query: Vec::new(),
+            target: Vec::new(),
+            cand: Vec::new(),
+        }
     }
 
     pub fn release(self, graph: &Graph) {
@@ -38,11 +50,18 @@ impl Scratch {
 
 impl Graph {
     /// INSERT (Algorithm 1) for node `id`, already pushed with its level.
-    pub fn insert(&self, id: u32, dot: DotFn, s: &mut Scratch) {
+    pub fn insert(&self, id: u32, s: &mut Scratch) {
         let Some(&level) = self.levels.get(id as usize) else {
             return;
         };
-        let q = self.vector(id);
+        let mut q = std::mem::take(&mut s.query);
+        self.rows.decode_into(id, &mut q);
+        self.insert_at(id, level, &q, s);
+        s.query = q;
+    }
+
+    /// The body of [`Graph::insert`], with the node's vector decoded into `q`.
+    fn insert_at(&self, id: u32, level: u8, q: &[f32], s: &mut Scratch) {
         let mut entry = self.entry();
         // An insert that becomes the new top holds `top_lock` so that two such inserts do
         // not race on the entry point (rare: about log_m(n) times per graph).
@@ -57,22 +76,23 @@ impl Graph {
             self.set_entry(id, level);
             return;
         };
-        let mut cur = Cand { sim: dot(q, self.vector(ep)), id: ep };
+        let mut cur = Cand { sim: self.sim(q, ep), id: ep };
         for lc in (level as usize + 1..=top as usize).rev() {
-            cur = self.greedy(q, dot, cur, lc, &mut s.buf);
+            cur = self.greedy(q, cur, lc, &mut s.buf);
         }
         let mut entries = vec![cur];
         for lc in (0..=level.min(top) as usize).rev() {
-            let mut found = self.search_layer(q, dot, &entries, self.ef_construction, lc, &mut s.visited, &mut s.buf);
+            let mut found = self.search_layer(q, &entries, self.ef_construction, lc, &mut s.visited, &mut s.buf);
             found.retain(|c| c.id != id);
-            let selected = self.select_neighbors(q, id, dot, &found, self.m, lc, self.extend_candidates, &mut s.buf);
+            let selected =
+                self.select_neighbors(q, id, &found, self.m, lc, self.extend_candidates, &mut s.buf, &mut s.cand);
             s.list.clear();
             s.list.extend(selected.iter().map(|c| c.id));
             if let Some(_g) = self.lock_node(id) {
                 self.set_neighbors(id, lc, &s.list);
             }
             for c in &selected {
-                self.connect(c.id, id, c.sim, lc, dot, s);
+                self.connect(c.id, id, c.sim, lc, s);
             }
             if !found.is_empty() {
                 entries = found;
@@ -95,12 +115,12 @@ impl Graph {
         &self,
         q: &[f32],
         base: u32,
-        dot: DotFn,
         cands: &[Cand],
         m: usize,
         level: usize,
         extend: bool,
         buf: &mut Vec<u32>,
+        cv: &mut Vec<f32>,
     ) -> Vec<Cand> {
         let mut extended;
         let mut work = cands;
@@ -112,7 +132,7 @@ impl Graph {
                 self.neighbors(c.id, level, buf);
                 for &n in buf.iter() {
                     if seen.insert(n) {
-                        extended.push(Cand { sim: dot(q, self.vector(n)), id: n });
+                        extended.push(Cand { sim: self.sim(q, n), id: n });
                     }
                 }
             }
@@ -125,8 +145,8 @@ impl Graph {
             if result.len() >= m {
                 break;
             }
-            let v = self.vector(c.id);
-            if result.iter().all(|r| dot(v, self.vector(r.id)) <= c.sim) {
+            self.rows.decode_into(c.id, cv);
+            if result.iter().all(|r| self.sim(cv, r.id) <= c.sim) {
                 result.push(c);
             } else if self.keep_pruned {
                 pruned.push(c);
@@ -143,7 +163,7 @@ impl Graph {
 
     /// Adds the link `target -> new` at `level` (`sim` is their similarity), shrinking
     /// `target`'s list with the heuristic when it is full.
-    fn connect(&self, target: u32, new: u32, sim: f32, level: usize, dot: DotFn, s: &mut Scratch) {
+    fn connect(&self, target: u32, new: u32, sim: f32, level: usize, s: &mut Scratch) {
         let Some(_guard) = self.lock_node(target) else {
             return;
         };
@@ -157,11 +177,13 @@ impl Graph {
             self.set_neighbors(target, level, &s.list);
             return;
         }
-        let tv = self.vector(target);
-        let mut cands: Vec<Cand> = s.list.iter().map(|&n| Cand { sim: dot(tv, self.vector(n)), id: n }).collect();
+        let mut tv = std::mem::take(&mut s.target);
+        self.rows.decode_into(target, &mut tv);
+        let mut cands: Vec<Cand> = s.list.iter().map(|&n| Cand { sim: self.sim(&tv, n), id: n }).collect();
         cands.push(Cand { sim, id: new });
         cands.sort_unstable_by(|a, b| b.cmp(a));
-        let selected = self.select_neighbors(tv, target, dot, &cands, cap, level, false, &mut s.buf);
+        let selected = self.select_neighbors(&tv, target, &cands, cap, level, false, &mut s.buf, &mut s.cand);
+        s.target = tv;
         s.list.clear();
         s.list.extend(selected.iter().map(|c| c.id));
         self.set_neighbors(target, level, &s.list);
@@ -176,12 +198,11 @@ pub(crate) fn build(graph: &Graph, first: usize) {
     if first >= n {
         return;
     }
-    let dot = dot_fn();
     let mut s = Scratch::new(graph);
     // Seed the graph sequentially so that parallel inserts start from a connected core.
     let seq_end = if graph.entry().is_none() { n.min(first + 256) } else { first };
     for id in first..seq_end {
-        graph.insert(id as u32, dot, &mut s);
+        graph.insert(id as u32, &mut s);
     }
     s.release(graph);
     if seq_end >= n {
@@ -196,7 +217,7 @@ pub(crate) fn build(graph: &Graph, first: usize) {
             if id >= n {
                 break;
             }
-            graph.insert(id as u32, dot, &mut s);
+            graph.insert(id as u32, &mut s);
         }
         s.release(graph);
     });

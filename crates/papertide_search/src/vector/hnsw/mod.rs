@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use self::graph::{Graph, GraphShape, MAX_LEVEL};
 use self::insert::Scratch;
-use super::distance::dot_fn;
+use super::compact::{Element, Rows};
 use super::rng::SplitMix64;
 use super::{check_dim, check_query, check_stored, ExactIndex, KeyFilter, VectorIndex};
 use crate::SearchError;
@@ -54,6 +54,9 @@ pub struct HnswParams {
     pub extend_candidates: bool,
     /// Algorithm 4's `keepPrunedConnections`.
     pub keep_pruned: bool,
+    /// How vectors are stored: f32 (exact), f16 or int8 (smaller, slightly lower recall;
+    /// see [`crate::vector::compact`]). Searches always take an f32 query.
+    pub element: Element,
 }
 
 impl Default for HnswParams {
@@ -67,6 +70,7 @@ impl Default for HnswParams {
             max_tombstone_ratio: 0.2,
             extend_candidates: false,
             keep_pruned: false,
+            element: Element::F32,
         }
     }
 }
@@ -101,6 +105,7 @@ impl HnswParams {
             ef_construction: self.ef_construction,
             extend_candidates: self.extend_candidates,
             keep_pruned: self.keep_pruned,
+            element: self.element,
         }
     }
 }
@@ -136,11 +141,13 @@ impl HnswIndex {
         Ok(index)
     }
 
-    /// Converts an exact index (vectors already checked) without copying its vectors.
+    /// Converts an exact index (vectors already checked); its f32 vectors are moved without
+    /// a copy, or encoded when `params.element` is compact.
     pub fn from_exact(exact: ExactIndex, params: HnswParams) -> Result<Self, SearchError> {
         let (dim, keys, vectors) = exact.into_parts();
+        let element = params.element;
         let mut index = Self::new(dim, params)?;
-        index.graph.vectors = vectors;
+        index.graph.rows = Rows::from_f32(dim, element, vectors);
         index.push_prechecked_rows(&keys)?;
         insert::build(&index.graph, 0);
         Ok(index)
@@ -158,21 +165,23 @@ impl HnswIndex {
         }
         let first = self.graph.len();
         self.graph.reserve(keys.len());
-        self.graph.vectors.extend_from_slice(vectors);
+        for v in vectors.chunks_exact(dim) {
+            self.graph.rows.push(v);
+        }
         self.push_prechecked_rows(keys)?;
         insert::build(&self.graph, first);
         self.maybe_compact()
     }
 
-    /// Registers nodes for vectors already appended to `graph.vectors` (one per key):
+    /// Registers nodes for vectors already appended to `graph.rows` (one per key):
     /// draws levels, tombstones replaced keys. Does not link them.
     fn push_prechecked_rows(&mut self, keys: &[u64]) -> Result<(), SearchError> {
         let first = self.graph.len();
-        if self.graph.vectors.len() != (first + keys.len()) * self.graph.dim {
+        if self.graph.rows.len() != first + keys.len() {
             return Err(SearchError::InvalidParams("internal error: vector rows do not match keys".into()));
         }
         if first + keys.len() > u32::MAX as usize {
-            self.graph.vectors.truncate(first * self.graph.dim);
+            self.graph.rows.truncate(first);
             return Err(SearchError::CapacityExceeded(first + keys.len()));
         }
         for &key in keys {
@@ -222,6 +231,30 @@ impl HnswIndex {
         self.tombstones
     }
 
+    /// How vectors are stored.
+    pub fn element(&self) -> Element {
+        self.graph.rows.element()
+    }
+
+    /// Stores the vectors as `element` from now on, re-encoding every row in one pass and
+    /// keeping the graph (links do not depend on the encoding). Going from a compact type
+    /// back to f32 keeps the compact values: the precision already lost is not recovered.
+    pub fn set_element(&mut self, element: Element) {
+        if element == self.element() {
+            return;
+        }
+        let old = &self.graph.rows;
+        let mut rows = Rows::new(self.graph.dim, element);
+        rows.reserve(old.len());
+        let mut buf = Vec::with_capacity(self.graph.dim);
+        for i in 0..old.len() as u32 {
+            old.decode_into(i, &mut buf);
+            rows.push(&buf);
+        }
+        self.graph.rows = rows;
+        self.params.element = element;
+    }
+
     /// Approximate heap memory in bytes (graph, vectors, keys, maps).
     pub fn memory_bytes(&self) -> usize {
         self.graph.memory_bytes() + self.keys.capacity() * 9 + self.nodes.capacity() * 16
@@ -248,20 +281,22 @@ impl HnswIndex {
         Ok(found.into_iter().filter_map(|c| Some((*self.keys.get(c.id as usize)?, c.sim))).collect())
     }
 
-    /// Rebuilds the graph from the live vectors, dropping every tombstone.
+    /// Rebuilds the graph from the live vectors, dropping every tombstone. Stored rows are
+    /// copied as they are (a compact row is not decoded and encoded again).
     pub fn compact(&mut self) -> Result<(), SearchError> {
         let dim = self.graph.dim;
         let mut keys = Vec::with_capacity(self.nodes.len());
-        let mut vectors = Vec::with_capacity(self.nodes.len() * dim);
+        let mut rows = Rows::new(dim, self.graph.rows.element());
+        rows.reserve(self.nodes.len());
         for (id, &key) in self.keys.iter().enumerate() {
             if !self.deleted[id] {
                 keys.push(key);
-                vectors.extend_from_slice(self.graph.vector(id as u32));
+                rows.push_row_of(&self.graph.rows, id);
             }
         }
         let mut fresh = Self::new(dim, self.params.clone())?;
         fresh.rng = self.rng.clone();
-        fresh.graph.vectors = vectors;
+        fresh.graph.rows = rows;
         fresh.push_prechecked_rows(&keys)?;
         insert::build(&fresh.graph, 0);
         *self = fresh;
@@ -288,8 +323,7 @@ impl VectorIndex for HnswIndex {
     fn upsert(&mut self, key: u64, vector: &[f32]) -> Result<(), SearchError> {
         check_stored(self.graph.dim, vector)?;
         if let Some(&old) = self.nodes.get(&key) {
-            let same = self.graph.vector(old).iter().zip(vector).all(|(a, b)| a.to_bits() == b.to_bits());
-            if same {
+            if self.graph.rows.holds(old, vector) {
                 return Ok(());
             }
         }
@@ -301,7 +335,7 @@ impl VectorIndex for HnswIndex {
         let id = self.graph.push_node(vector, level);
         self.register(key, id);
         let mut scratch = Scratch::new(&self.graph);
-        self.graph.insert(id, dot_fn(), &mut scratch);
+        self.graph.insert(id, &mut scratch);
         scratch.release(&self.graph);
         self.maybe_compact()
     }
@@ -320,6 +354,6 @@ impl VectorIndex for HnswIndex {
     }
 
     fn get(&self, key: u64) -> Option<Vec<f32>> {
-        self.nodes.get(&key).map(|&id| self.graph.vector(id).to_vec())
+        self.nodes.get(&key).map(|&id| self.graph.rows.decode(id))
     }
 }

@@ -18,7 +18,6 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use super::graph::{Graph, Visited};
-use crate::vector::distance::{dot_fn, DotFn};
 
 /// Largest `ef` a filtered search grows to before it falls back to an exact scan.
 const MAX_FILTERED_EF: usize = 4096;
@@ -54,12 +53,12 @@ impl Ord for Cand {
 impl Graph {
     /// Greedy walk at `level` (SEARCH-LAYER with ef = 1): moves to a closer neighbour
     /// until none is closer.
-    pub fn greedy(&self, q: &[f32], dot: DotFn, mut cur: Cand, level: usize, buf: &mut Vec<u32>) -> Cand {
+    pub fn greedy(&self, q: &[f32], mut cur: Cand, level: usize, buf: &mut Vec<u32>) -> Cand {
         loop {
             let mut changed = false;
             self.neighbors(cur.id, level, buf);
             for &n in buf.iter() {
-                let sim = dot(q, self.vector(n));
+                let sim = self.sim(q, n);
                 if sim > cur.sim {
                     cur = Cand { sim, id: n };
                     changed = true;
@@ -77,7 +76,6 @@ impl Graph {
     pub fn search_layer(
         &self,
         q: &[f32],
-        dot: DotFn,
         entries: &[Cand],
         ef: usize,
         level: usize,
@@ -107,7 +105,7 @@ impl Graph {
                 if !visited.insert(n) {
                     continue;
                 }
-                let sim = dot(q, self.vector(n));
+                let sim = self.sim(q, n);
                 let worst = found.peek().map_or(f32::NEG_INFINITY, |r| r.0.sim);
                 if found.len() < ef || sim > worst {
                     let cand = Cand { sim, id: n };
@@ -124,15 +122,15 @@ impl Graph {
 
     /// Layer-0 result list for `q`: greedy descent from the entry point through the upper
     /// layers, then SEARCH-LAYER with `ef` at layer 0. Empty for an empty graph.
-    pub fn knn(&self, q: &[f32], dot: DotFn, ef: usize, visited: &mut Visited, buf: &mut Vec<u32>) -> Vec<Cand> {
+    pub fn knn(&self, q: &[f32], ef: usize, visited: &mut Visited, buf: &mut Vec<u32>) -> Vec<Cand> {
         let Some((ep, top)) = self.entry() else {
             return Vec::new();
         };
-        let mut cur = Cand { sim: dot(q, self.vector(ep)), id: ep };
+        let mut cur = Cand { sim: self.sim(q, ep), id: ep };
         for level in (1..=top as usize).rev() {
-            cur = self.greedy(q, dot, cur, level, buf);
+            cur = self.greedy(q, cur, level, buf);
         }
-        self.search_layer(q, dot, &[cur], ef, 0, visited, buf)
+        self.search_layer(q, &[cur], ef, 0, visited, buf)
     }
 }
 
@@ -148,17 +146,16 @@ pub(crate) fn search_filtered(
     if k == 0 || graph.len() == 0 {
         return Vec::new();
     }
-    let dot = dot_fn();
     let ef = ef.max(k);
     let mut visited = graph.take_visited();
     let mut buf = Vec::with_capacity(graph.m0);
     let result = match accept {
         None => {
-            let mut w = graph.knn(q, dot, ef, &mut visited, &mut buf);
+            let mut w = graph.knn(q, ef, &mut visited, &mut buf);
             w.truncate(k);
             w
         }
-        Some(accept) => over_fetch(graph, q, k, ef, accept, dot, &mut visited, &mut buf),
+        Some(accept) => over_fetch(graph, q, k, ef, accept, &mut visited, &mut buf),
     };
     graph.put_visited(visited);
     result
@@ -171,7 +168,6 @@ fn over_fetch(
     k: usize,
     ef: usize,
     accept: &dyn Fn(u32) -> bool,
-    dot: DotFn,
     visited: &mut Visited,
     buf: &mut Vec<u32>,
 ) -> Vec<Cand> {
@@ -179,7 +175,7 @@ fn over_fetch(
     let max_ef = MAX_FILTERED_EF.min(graph.len() / 4).max(ef);
     let mut ef1 = ef;
     loop {
-        let w = graph.knn(q, dot, ef1, visited, buf);
+        let w = graph.knn(q, ef1, visited, buf);
         let window = ((w.len() as f64 * depth).ceil() as usize).min(w.len());
         let in_window = w[..window].iter().filter(|c| accept(c.id)).count();
         // A list shorter than ef1 means the search ran out of reachable nodes.
@@ -187,7 +183,7 @@ fn over_fetch(
             return w.into_iter().filter(|c| accept(c.id)).take(k).collect();
         }
         if ef1 >= max_ef {
-            return exact_scan(graph, q, k, accept, dot);
+            return exact_scan(graph, q, k, accept);
         }
         // Acceptance rate, with half a hit when none was seen: nothing accepted among ef1
         // nodes means the rate is likely below 1/ef1, and the exact scan is the better bet.
@@ -195,20 +191,20 @@ fn over_fetch(
         let rate = (accepted as f64).max(0.5) / w.len().max(1) as f64;
         let wanted = (1.25 * k as f64 / (rate * depth)).ceil() as usize;
         if wanted > max_ef {
-            return exact_scan(graph, q, k, accept, dot);
+            return exact_scan(graph, q, k, accept);
         }
         ef1 = wanted.clamp(ef1 * 2, ef1 * 8).min(max_ef);
     }
 }
 
 /// Exact top-k over every accepted node; the filter runs before the dot product.
-fn exact_scan(graph: &Graph, q: &[f32], k: usize, accept: &dyn Fn(u32) -> bool, dot: DotFn) -> Vec<Cand> {
+fn exact_scan(graph: &Graph, q: &[f32], k: usize, accept: &dyn Fn(u32) -> bool) -> Vec<Cand> {
     let mut top: BinaryHeap<Reverse<Cand>> = BinaryHeap::with_capacity(k + 1);
     for id in 0..graph.len() as u32 {
         if !accept(id) {
             continue;
         }
-        let cand = Cand { sim: dot(q, graph.vector(id)), id };
+        let cand = Cand { sim: graph.sim(q, id), id };
         if top.len() < k {
             top.push(Reverse(cand));
         } else if let Some(mut worst) = top.peek_mut() {
