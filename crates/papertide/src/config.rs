@@ -36,6 +36,19 @@ pub struct Config {
     /// The database (`[database]`): SQLite in the data directory unless `url` names a
     /// PostgreSQL server (`PAPERTIDE_DATABASE__URL`, `--database-url`).
     pub database: DatabaseConfig,
+    /// Search (`[search]`; e.g. `PAPERTIDE_SEARCH__VECTORS=int8`).
+    pub search: SearchConfig,
+}
+
+/// Settings of the search indexes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// How the vector index stores vectors once it is an HNSW graph (above 20,000 papers):
+    /// `"f32"` (default, exact), `"f16"` (half the memory) or `"int8"` (a quarter; recall@10
+    /// against exact search in docs/SEARCH.md, "Compact vectors"). A saved index of another
+    /// type is re-encoded at the next start.
+    pub vectors: papertide_search::vector::Element,
 }
 
 /// Which database holds the data.
@@ -99,6 +112,7 @@ impl Default for Config {
             web: Default::default(),
             mail: Default::default(),
             database: Default::default(),
+            search: Default::default(),
         }
     }
 }

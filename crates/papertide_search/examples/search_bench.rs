@@ -16,6 +16,8 @@
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --merge
 //! # only some modes (for profiling)
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --modes keyword
+//! # vectors stored as int8 (or f16) in the HNSW index (a saved index is re-encoded as it loads)
+//! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --vectors int8
 //! ```
 //!
 //! How the synthetic corpus is made (deterministic, seed fixed): paper `i` takes a random
@@ -267,7 +269,13 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2")));
     let store = Arc::new(SqliteStore::open_dir(&data_dir)?);
     let papers = store.count_papers()?;
-    let options = EngineOptions { data_dir: data_dir.clone(), model_dir: Some(model_dir), fusion: Fusion::default() };
+    // `--vectors f16|int8`: how the HNSW index stores vectors (a saved index is re-encoded).
+    let vectors = match flag("--vectors") {
+        Some(v) => v.parse().map_err(anyhow::Error::msg)?,
+        None => Default::default(),
+    };
+    let options =
+        EngineOptions { data_dir: data_dir.clone(), model_dir: Some(model_dir), fusion: Fusion::default(), vectors };
     let started = Instant::now();
     let mut engine = SearchEngine::open(store.clone(), &options)?;
     // Experiments: PT_TUNING=no-most,no-title-phrase,no-author-phrase turns ranking bonuses off;
@@ -337,16 +345,20 @@ fn main() -> Result<()> {
         for q in &queries {
             run(q)?;
         }
-        let mut times = queries.iter().map(run).collect::<Result<Vec<_>>>()?;
-        times.sort();
+        let mut timed = queries.iter().map(|q| Ok((run(q)?, q))).collect::<Result<Vec<_>>>()?;
+        timed.sort();
+        let times: Vec<Duration> = timed.iter().map(|t| t.0).collect();
         let mean = times.iter().map(Duration::as_secs_f64).sum::<f64>() / times.len() as f64 * 1000.0;
+        let slowest: Vec<String> =
+            timed.iter().rev().take(3).map(|(t, q)| format!("{:.1} ms {q:?}", t.as_secs_f64() * 1000.0)).collect();
         println!(
-            "| {:<8} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |",
+            "| {:<8} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |  slowest: {}",
             format!("{mode:?}").to_lowercase(),
             percentile(&times, 0.50),
             percentile(&times, 0.90),
             percentile(&times, 0.99),
-            mean
+            mean,
+            slowest.join(", ")
         );
     }
     // The keyword index alone (no paper loading), to split keyword latency.

@@ -105,6 +105,7 @@ pub fn open_engine(config: &Config) -> anyhow::Result<SearchEngine> {
         data_dir: config.data_dir.clone(),
         model_dir: Some(config.model_dir()),
         fusion: Fusion::default(),
+        vectors: config.search.vectors,
     };
     let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
     let mut bar = Progress::new("indexing", None);
@@ -232,7 +233,12 @@ pub fn index_keywords(config: &Config) -> anyhow::Result<()> {
         return Ok(());
     }
     let store = super::open_store(config)?;
-    let options = EngineOptions { data_dir: config.data_dir.clone(), model_dir: None, fusion: Fusion::default() };
+    let options = EngineOptions {
+        data_dir: config.data_dir.clone(),
+        model_dir: None,
+        fusion: Fusion::default(),
+        vectors: config.search.vectors,
+    };
     let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
     let mut bar = Progress::new("keyword-indexing", None);
     match engine.sync(&mut |n| bar.update(n, 0)) {
@@ -252,7 +258,12 @@ pub fn index_keywords(config: &Config) -> anyhow::Result<()> {
 
 pub fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::open_store(config)?;
-    let options = EngineOptions { data_dir: config.data_dir.clone(), model_dir: None, fusion: Fusion::default() };
+    let options = EngineOptions {
+        data_dir: config.data_dir.clone(),
+        model_dir: None,
+        fusion: Fusion::default(),
+        vectors: config.search.vectors,
+    };
     let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
     let mut bar = Progress::new("reindexing", None);
     let report = engine.reindex(&mut |n| bar.update(n, 0)).context("rebuilding the indexes")?;

@@ -14,6 +14,7 @@
 //! Without the model, search still works in keyword mode and [`SearchResponse::notice`] says
 //! how to install it.
 
+mod backlog;
 pub mod batcher;
 pub mod import;
 pub mod recommend;
@@ -28,7 +29,7 @@ use papertide_store::Store;
 use crate::embed::{model::ModelFiles, Embedder, MiniLmEmbedder};
 use crate::fusion::{fuse, Fusion, Ranked};
 use crate::keyword::{Filters, KeywordIndex, KeywordQuery};
-use crate::vector::{AutoIndex, VectorIndex};
+use crate::vector::{AutoIndex, AutoIndexConfig, Element, VectorIndex};
 use crate::SearchError;
 
 /// Most candidates each list contributes to a hybrid ranking.
@@ -111,6 +112,11 @@ pub struct EngineOptions {
     pub model_dir: Option<PathBuf>,
     /// How hybrid rankings are fused.
     pub fusion: Fusion,
+    /// How the vector index stores vectors once it is an HNSW graph (above 20,000): f32,
+    /// or f16 / int8 for a half / a quarter of the memory at a small recall cost
+    /// (docs/SEARCH.md, "Compact vectors"). A saved index of another type is re-encoded as
+    /// it loads.
+    pub vectors: Element,
 }
 
 /// Keyword index, vector index and embedder over one store.
@@ -118,6 +124,8 @@ pub struct SearchEngine {
     store: Arc<dyn Store>,
     keyword: KeywordIndex,
     vectors: RwLock<AutoIndex>,
+    /// How a new or rebuilt vector index is configured.
+    vector_config: AutoIndexConfig,
     vector_path: Option<PathBuf>,
     embedder: Option<Arc<dyn Embedder>>,
     model_problem: Option<String>,
@@ -166,16 +174,18 @@ impl SearchEngine {
     pub fn open(store: Arc<dyn Store>, options: &EngineOptions) -> Result<SearchEngine, SearchError> {
         let keyword = KeywordIndex::open(&options.data_dir.join("index").join("keyword"))?;
         let path = vector_file(&options.data_dir);
+        let mut vector_config = AutoIndexConfig::default();
+        vector_config.hnsw.element = options.vectors;
         let vectors = if path.exists() {
-            match AutoIndex::load(&path) {
+            match AutoIndex::load_with(&path, vector_config.clone()) {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "vector index unreadable; rebuilding it from the store");
-                    AutoIndex::new(DIM)?
+                    AutoIndex::with_config(DIM, vector_config.clone())?
                 }
             }
         } else {
-            AutoIndex::new(DIM)?
+            AutoIndex::with_config(DIM, vector_config.clone())?
         };
         let (embedder, model_problem) = match &options.model_dir {
             Some(dir) => match MiniLmEmbedder::load(&ModelFiles::new(dir)) {
@@ -188,6 +198,7 @@ impl SearchEngine {
             store,
             keyword,
             vectors: RwLock::new(vectors),
+            vector_config,
             vector_path: Some(path),
             model_problem,
             model_name: MODEL_NAME.to_string(),
@@ -222,6 +233,7 @@ impl SearchEngine {
             store,
             keyword: KeywordIndex::in_ram()?,
             vectors: RwLock::new(AutoIndex::new(DIM)?),
+            vector_config: AutoIndexConfig::default(),
             vector_path: None,
             model_problem: embedder.is_none().then(|| "no embedding model loaded".to_string()),
             queries: query_batcher(&embedder),

@@ -5,10 +5,9 @@
 //!   it stopped, and `reindex` is a reset to cursor 0. Far behind ([`MERGE_AFTER`]), it loads
 //!   in bulk and ends with one segment.
 //! - Vectors: embeddings live in the store (computed once per text, never on restart);
-//!   [`SearchEngine::embed_backlog`] computes missing ones in batches, stores them and adds them
-//!   to the vector index, which is saved to `DIR/index/` and topped up from the store on open.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//!   [`SearchEngine::embed_backlog`] ([`super::backlog`]) computes missing ones in batches,
+//!   stores them and adds them to the vector index, which is saved to `DIR/index/` and topped
+//!   up from the store on open.
 
 use papertide_core::Paper;
 
@@ -28,6 +27,9 @@ const BULK_COMMIT_EVERY: u64 = 100_000;
 /// deletes into an empty index, and one merge into a single segment at the end (at 1M papers
 /// keyword p50 went from 7.0 to 4.0 ms for a 21 s merge; docs/SEARCH.md).
 pub const MERGE_AFTER: u64 = 50_000;
+/// Stored embeddings added to the vector index per step when it is loaded from the store
+/// (150 MiB of f32 vectors at 384 dimensions).
+const LOAD_CHUNK: usize = 100_000;
 
 /// The text embedded for a paper: title, then abstract.
 pub fn embedding_text(paper: &Paper) -> String {
@@ -186,7 +188,9 @@ impl SearchEngine {
         Ok(keys.len() as u64)
     }
 
-    /// Adds stored embeddings the vector index lacks (all of them after a lost index file).
+    /// Adds stored embeddings the vector index lacks (all of them after a lost index file),
+    /// [`LOAD_CHUNK`] at a time, so that memory holds the index and one chunk of f32 vectors
+    /// rather than every vector in f32 besides a compact index.
     fn load_missing_vectors(&self) -> Result<u64, SearchError> {
         let papers = self.store.count_papers().map_err(SearchError::store)?;
         let backlog = self.store.embedding_backlog(&self.model_name).map_err(SearchError::store)?;
@@ -196,20 +200,35 @@ impl SearchEngine {
         }
         let mut keys = Vec::new();
         let mut flat = Vec::new();
+        let mut added = 0u64;
+        let mut failed = None;
         let mut vectors = self.vectors.write().map_err(|_| SearchError::Poisoned)?;
         self.store
             .for_each_embedding(&self.model_name, &mut |key, v| {
+                if failed.is_some() {
+                    return Ok(()); // reported after the scan
+                }
                 if vectors.get(key).is_none() && v.len() == super::DIM {
                     keys.push(key);
                     flat.extend_from_slice(&v);
                 }
+                if keys.len() >= LOAD_CHUNK {
+                    added += keys.len() as u64;
+                    failed = vectors.upsert_batch(&keys, &flat).err();
+                    keys.clear();
+                    flat.clear();
+                }
                 Ok(())
             })
             .map_err(SearchError::store)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         vectors.upsert_batch(&keys, &flat)?;
+        added += keys.len() as u64;
         drop(vectors);
         self.save_vectors()?;
-        Ok(keys.len() as u64)
+        Ok(added)
     }
 
     /// Saves the vector index next to the keyword index (no-op in memory).
@@ -229,45 +248,6 @@ impl SearchEngine {
         self.store.embedding_backlog(&self.model_name).map_err(SearchError::store)
     }
 
-    /// Embeds papers that have no embedding yet, `batch` at a time: each batch is stored (so
-    /// an interrupted run keeps it and a re-run skips it) and added to the vector index.
-    /// `progress(embedded_so_far)` is called after each batch; `stop` ends the run after the
-    /// current batch. Returns the number embedded.
-    pub fn embed_backlog(
-        &self,
-        batch: usize,
-        progress: &mut dyn FnMut(u64),
-        stop: &AtomicBool,
-    ) -> Result<u64, SearchError> {
-        let Some(embedder) = &self.embedder else {
-            return Err(SearchError::Embed(self.model_problem.clone().unwrap_or_else(|| "no model".into())));
-        };
-        let batch = batch.max(1);
-        let mut after = 0u64;
-        let mut done = 0u64;
-        let mut since_save = 0usize;
-        while !stop.load(Ordering::Relaxed) {
-            let todo =
-                self.store.papers_without_embedding(&self.model_name, after, batch).map_err(SearchError::store)?;
-            let Some(last) = todo.last() else { break };
-            after = last.0;
-            let texts: Vec<String> = todo.iter().map(|(_, p)| embedding_text(p)).collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let vectors = embedder.embed(&refs).map_err(|e| SearchError::Embed(e.to_string()))?;
-            let items: Vec<(u64, Vec<f32>)> = todo.iter().map(|(k, _)| *k).zip(vectors).collect();
-            self.store_vectors(&items)?;
-            done += items.len() as u64;
-            since_save += items.len();
-            if since_save >= 50_000 {
-                self.save_vectors()?;
-                since_save = 0;
-            }
-            progress(done);
-        }
-        self.save_vectors()?;
-        Ok(done)
-    }
-
     /// Stores a batch in the database, then adds it to the vector index.
     pub(super) fn store_vectors(&self, items: &[(u64, Vec<f32>)]) -> Result<(), SearchError> {
         self.store.put_embeddings(&self.model_name, items).map_err(SearchError::store)?;
@@ -285,7 +265,8 @@ impl SearchEngine {
         writer.delete_all()?;
         writer.commit(0)?;
         drop(writer);
-        *self.vectors.write().map_err(|_| SearchError::Poisoned)? = crate::vector::AutoIndex::new(super::DIM)?;
+        *self.vectors.write().map_err(|_| SearchError::Poisoned)? =
+            crate::vector::AutoIndex::with_config(super::DIM, self.vector_config.clone())?;
         self.sync(progress)
     }
 }
