@@ -73,7 +73,7 @@ pub struct SimilarArgs {
 pub struct EmbedArgs {
     #[command(subcommand)]
     command: Option<EmbedCommand>,
-    /// Papers per batch (each batch is stored before the next starts)
+    /// Papers per batch: each is stored as soon as it is embedded, while the next is embedded
     #[arg(long, default_value_t = 64)]
     batch: usize,
 }
