@@ -12,7 +12,8 @@
 //!
 //! Kernels: AVX2 + FMA (+ F16C for f16) chosen at run time when the CPU has them, else a
 //! portable loop LLVM vectorises. Measured recall@10 against exact f32 search and the sizes
-//! saved are in docs/SEARCH.md ("Compact vectors"; `examples/vector_bench.rs --compact`).
+//! saved are in docs/SEARCH.md ("Compact vectors"; `examples/vector_bench.rs --elements
+//! f32,f16,int8`).
 //! Next: [`super::hnsw::graph`] holds one [`Rows`]; [`super::hnsw::file`] saves it.
 
 use std::fmt;
