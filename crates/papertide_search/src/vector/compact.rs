@@ -132,10 +132,7 @@ impl Rows {
             return Rows::from_data(dim, Data::F32(vectors));
         }
         let mut rows = Rows::new(dim, element);
-        rows.reserve(vectors.len() / dim.max(1));
-        for v in vectors.chunks_exact(dim) {
-            rows.push(v);
-        }
+        rows.extend_f32(&vectors);
         rows
     }
 
@@ -202,7 +199,16 @@ impl Rows {
         }
     }
 
-    /// Appends row `i` of `other` (same dimension and element) without re-encoding it.
+    /// Appends row-major f32 vectors (`dim` values each), encoded.
+    pub fn extend_f32(&mut self, vectors: &[f32]) {
+        self.reserve(vectors.len() / self.dim.max(1));
+        for v in vectors.chunks_exact(self.dim) {
+            self.push(v);
+        }
+    }
+
+    /// Appends row `i` of `other` (same dimension): copied as it is when both store the same
+    /// element type, else decoded and encoded again.
     pub fn push_row_of(&mut self, other: &Rows, i: usize) {
         let r = i * self.dim..(i + 1) * self.dim;
         match (&mut self.data, &other.data) {
@@ -231,6 +237,17 @@ impl Rows {
                 _ => 0.0,
             },
         }
+    }
+
+    /// Row `i` as f32: the stored slice itself for f32 rows, else decoded into `buf` (empty
+    /// for an out-of-range row). Graph construction uses it to avoid copying f32 rows.
+    pub fn row<'a>(&'a self, i: u32, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        if let Data::F32(d) = &self.data {
+            let start = i as usize * self.dim;
+            return d.get(start..start + self.dim).unwrap_or(&[]);
+        }
+        self.decode_into(i, buf);
+        buf
     }
 
     /// Writes row `i`, decoded, into `out` (cleared first; empty for an out-of-range row).

@@ -39,7 +39,7 @@ fn normalize(mut v: Vec<f32>) -> Vec<f32> {
 }
 
 /// `n` random unit vectors (uniform on the sphere: the hardest case for HNSW).
-pub(crate) fn random_data(n: usize, seed: u64) -> Vec<Vec<f32>> {
+fn random_data(n: usize, seed: u64) -> Vec<Vec<f32>> {
     let mut g = Gen::new(seed);
     (0..n).map(|_| g.unit(DIM)).collect()
 }

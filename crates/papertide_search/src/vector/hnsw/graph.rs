@@ -1,15 +1,16 @@
 //! HNSW graph storage: vectors, per-layer adjacency lists, entry point, locks, visited sets.
 //!
 //! Owns [`Graph`]. Nodes are dense `u32` ids in insertion order; node `i`'s vector is row
-//! `i` of one [`Rows`] (f32, f16 or int8; see [`crate::vector::compact`]). Adjacency lists are fixed-capacity slots of
-//! `AtomicU32`: `[count, id_0, .., id_cap-1]`, layer 0 with capacity `m0` in one flat array,
-//! upper layers (capacity `m`) in a small per-node box, allocated when the node is added
-//! (its level is drawn first). Atomics let many threads insert at once through `&self`
-//! (see [`super::insert`]): writers of a node's lists hold that node's mutex; readers do
-//! not lock and may see a list mid-update, which is harmless because every stored id is a
-//! valid node. All atomic accesses are `Relaxed` (plain loads and stores on x86): the
-//! per-node mutexes order the writes, and rayon's join orders everything before a build
-//! returns. Next: [`super::search`] walks this graph, [`super::insert`] grows it.
+//! `i` of one [`Rows`] (f32, f16 or int8; see [`crate::vector::compact`]). Adjacency lists
+//! are fixed-capacity slots of `AtomicU32`: `[count, id_0, .., id_cap-1]`, layer 0 with
+//! capacity `m0` in one flat array, upper layers (capacity `m`) in a small per-node box,
+//! allocated when the node is added (its level is drawn first). Atomics let many threads
+//! insert at once through `&self` (see [`super::insert`]): writers of a node's lists hold
+//! that node's mutex; readers do not lock and may see a list mid-update, which is harmless
+//! because every stored id is a valid node. All atomic accesses are `Relaxed` (plain loads
+//! and stores on x86): the per-node mutexes order the writes, and rayon's join orders
+//! everything before a build returns. Next: [`super::search`] walks this graph,
+//! [`super::insert`] grows it.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, PoisonError};

@@ -23,11 +23,12 @@ pub(crate) struct Scratch {
     visited: Visited,
     buf: Vec<u32>,
     list: Vec<u32>,
-    /// The node being inserted, decoded to f32 (the query of its searches).
+    /// The node being inserted, decoded to f32 when stored compactly (the query of its
+    /// searches; see `Rows::row`).
     query: Vec<f32>,
-    /// The node whose list `connect` shrinks, decoded.
+    /// The node whose list `connect` shrinks, decoded when stored compactly.
     target: Vec<f32>,
-    /// A candidate decoded by the neighbour heuristic.
+    /// A candidate of the neighbour heuristic, decoded when stored compactly.
     cand: Vec<f32>,
 }
 
@@ -54,10 +55,9 @@ impl Graph {
         let Some(&level) = self.levels.get(id as usize) else {
             return;
         };
-        let mut q = std::mem::take(&mut s.query);
-        self.rows.decode_into(id, &mut q);
-        self.insert_at(id, level, &q, s);
-        s.query = q;
+        let mut buf = std::mem::take(&mut s.query);
+        self.insert_at(id, level, self.rows.row(id, &mut buf), s);
+        s.query = buf;
     }
 
     /// The body of [`Graph::insert`], with the node's vector decoded into `q`.
@@ -145,8 +145,8 @@ impl Graph {
             if result.len() >= m {
                 break;
             }
-            self.rows.decode_into(c.id, cv);
-            if result.iter().all(|r| self.sim(cv, r.id) <= c.sim) {
+            let v = self.rows.row(c.id, cv);
+            if result.iter().all(|r| self.sim(v, r.id) <= c.sim) {
                 result.push(c);
             } else if self.keep_pruned {
                 pruned.push(c);
@@ -177,13 +177,13 @@ impl Graph {
             self.set_neighbors(target, level, &s.list);
             return;
         }
-        let mut tv = std::mem::take(&mut s.target);
-        self.rows.decode_into(target, &mut tv);
-        let mut cands: Vec<Cand> = s.list.iter().map(|&n| Cand { sim: self.sim(&tv, n), id: n }).collect();
+        let mut buf = std::mem::take(&mut s.target);
+        let tv = self.rows.row(target, &mut buf);
+        let mut cands: Vec<Cand> = s.list.iter().map(|&n| Cand { sim: self.sim(tv, n), id: n }).collect();
         cands.push(Cand { sim, id: new });
         cands.sort_unstable_by(|a, b| b.cmp(a));
-        let selected = self.select_neighbors(&tv, target, &cands, cap, level, false, &mut s.buf, &mut s.cand);
-        s.target = tv;
+        let selected = self.select_neighbors(tv, target, &cands, cap, level, false, &mut s.buf, &mut s.cand);
+        s.target = buf;
         s.list.clear();
         s.list.extend(selected.iter().map(|c| c.id));
         self.set_neighbors(target, level, &s.list);

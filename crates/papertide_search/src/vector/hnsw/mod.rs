@@ -165,9 +165,7 @@ impl HnswIndex {
         }
         let first = self.graph.len();
         self.graph.reserve(keys.len());
-        for v in vectors.chunks_exact(dim) {
-            self.graph.rows.push(v);
-        }
+        self.graph.rows.extend_f32(vectors);
         self.push_prechecked_rows(keys)?;
         insert::build(&self.graph, first);
         self.maybe_compact()
@@ -246,10 +244,8 @@ impl HnswIndex {
         let old = &self.graph.rows;
         let mut rows = Rows::new(self.graph.dim, element);
         rows.reserve(old.len());
-        let mut buf = Vec::with_capacity(self.graph.dim);
-        for i in 0..old.len() as u32 {
-            old.decode_into(i, &mut buf);
-            rows.push(&buf);
+        for i in 0..old.len() {
+            rows.push_row_of(old, i);
         }
         self.graph.rows = rows;
         self.params.element = element;
