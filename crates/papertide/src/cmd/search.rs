@@ -98,16 +98,22 @@ struct JsonHit<'a> {
     score: f32,
 }
 
-/// Opens the engine over the configured store and catches its indexes up.
-pub fn open_engine(config: &Config) -> anyhow::Result<SearchEngine> {
+/// Opens the store and the search indexes as configured, without catching them up;
+/// `model_dir: None` opens them without the embedding model.
+fn open_indexes(config: &Config, model_dir: Option<std::path::PathBuf>) -> anyhow::Result<SearchEngine> {
     let store = super::open_store(config)?;
     let options = EngineOptions {
         data_dir: config.data_dir.clone(),
-        model_dir: Some(config.model_dir()),
+        model_dir,
         fusion: Fusion::default(),
         vectors: config.search.vectors,
     };
-    let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
+    SearchEngine::open(store, &options).context("opening the search indexes")
+}
+
+/// Opens the engine over the configured store and catches its indexes up.
+pub fn open_engine(config: &Config) -> anyhow::Result<SearchEngine> {
+    let engine = open_indexes(config, Some(config.model_dir()))?;
     let mut bar = Progress::new("indexing", None);
     let report = engine.sync(&mut |n| bar.update(n, 0)).context("updating the keyword index")?;
     bar.finish();
@@ -232,14 +238,7 @@ pub fn index_keywords(config: &Config) -> anyhow::Result<()> {
         eprintln!("keyword index: each replica indexes the new papers from the database");
         return Ok(());
     }
-    let store = super::open_store(config)?;
-    let options = EngineOptions {
-        data_dir: config.data_dir.clone(),
-        model_dir: None,
-        fusion: Fusion::default(),
-        vectors: config.search.vectors,
-    };
-    let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
+    let engine = open_indexes(config, None)?;
     let mut bar = Progress::new("keyword-indexing", None);
     match engine.sync(&mut |n| bar.update(n, 0)) {
         Ok(report) => {
@@ -257,14 +256,7 @@ pub fn index_keywords(config: &Config) -> anyhow::Result<()> {
 }
 
 pub fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
-    let store = super::open_store(config)?;
-    let options = EngineOptions {
-        data_dir: config.data_dir.clone(),
-        model_dir: None,
-        fusion: Fusion::default(),
-        vectors: config.search.vectors,
-    };
-    let engine = SearchEngine::open(store, &options).context("opening the search indexes")?;
+    let engine = open_indexes(config, None)?;
     let mut bar = Progress::new("reindexing", None);
     let report = engine.reindex(&mut |n| bar.update(n, 0)).context("rebuilding the indexes")?;
     bar.finish();

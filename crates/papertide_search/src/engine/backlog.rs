@@ -42,7 +42,7 @@ impl SearchEngine {
         let batch = batch.max(1);
         let (text_tx, text_rx) = sync_channel::<Texts>(IN_FLIGHT);
         let (vec_tx, vec_rx) = sync_channel::<Vectors>(IN_FLIGHT);
-        let (read, infer, write) = std::thread::scope(|scope| {
+        let (read, inferred, write) = std::thread::scope(|scope| {
             let reader = scope.spawn(|| self.read_backlog(batch, stop, text_tx));
             let inference = scope.spawn(move || infer(&**embedder, stop, text_rx, vec_tx));
             let write = self.write_embeddings(vec_rx, progress);
@@ -53,7 +53,7 @@ impl SearchEngine {
         });
         // The first failure along the pipeline is the cause; later stages only saw it stop.
         read?;
-        infer?;
+        inferred?;
         let done = write?;
         self.save_vectors()?;
         Ok(done)
