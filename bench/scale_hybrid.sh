@@ -26,24 +26,7 @@ cargo build --release -q -p papertide_search --example search_bench
 bench=$PWD/target/release/examples/search_bench
 export PAPERTIDE_MODEL_DIR=${PAPERTIDE_MODEL_DIR:-$PWD/models/all-MiniLM-L6-v2}
 
-step() { # label, command... (as in bench/scale.sh)
-  local label=$1 tpid child anon=0 file=0 a f
-  shift
-  /usr/bin/time -f "$label: %e s wall, %U s user, %S s sys, peak RSS %M KiB" "$@" &
-  tpid=$!
-  while kill -0 "$tpid" 2>/dev/null; do
-    child=$(pgrep -P "$tpid" | head -n 1 || true)
-    if [[ -n $child && -r /proc/$child/status ]]; then
-      a=$(awk '/^RssAnon:/ {print $2}' "/proc/$child/status" 2>/dev/null || true)
-      f=$(awk '/^RssFile:/ {print $2}' "/proc/$child/status" 2>/dev/null || true)
-      [[ -n $a && $a -gt $anon ]] && anon=$a
-      [[ -n $f && $f -gt $file ]] && file=$f
-    fi
-    sleep 0.2
-  done
-  wait "$tpid"
-  echo "$label: peak RssAnon $((anon / 1024)) MiB, peak RssFile $((file / 1024)) MiB (sampled)" >&2
-}
+source bench/lib.sh # step LABEL COMMAND...
 
 if [[ ! -e $work/papertide.db ]]; then
   step "synthesize $n papers with vectors" "$bench" --synthesize "$n" --from "$real" --data-dir "$work"
