@@ -49,6 +49,10 @@ pub struct SearchConfig {
     /// against exact search in docs/SEARCH.md, "Compact vectors"). A saved index of another
     /// type is re-encoded at the next start.
     pub vectors: papertide_search::vector::Element,
+    /// Threads one keyword search may use (0, the default: one per core). A large index is
+    /// kept in this many segments, searched at the same time; 1 gives the most searches per
+    /// second on a busy server, more gives the lowest latency per search.
+    pub keyword_threads: usize,
 }
 
 /// Which database holds the data.

@@ -107,6 +107,7 @@ fn open_indexes(config: &Config, model_dir: Option<std::path::PathBuf>) -> anyho
         model_dir,
         fusion: Fusion::default(),
         vectors: config.search.vectors,
+        keyword_threads: config.search.keyword_threads,
     };
     SearchEngine::open(store, &options).context("opening the search indexes")
 }

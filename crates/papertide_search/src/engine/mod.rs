@@ -117,6 +117,9 @@ pub struct EngineOptions {
     /// (docs/SEARCH.md, "Compact vectors"). A saved index of another type is re-encoded as
     /// it loads.
     pub vectors: Element,
+    /// Threads one keyword search may use, one per index segment (0: one per core). A
+    /// bulk load merges the keyword index into this many segments.
+    pub keyword_threads: usize,
 }
 
 /// Keyword index, vector index and embedder over one store.
@@ -172,7 +175,10 @@ impl SearchEngine {
     /// Opens (creating) the indexes under `options.data_dir` and loads the model if it is
     /// installed. Call [`SearchEngine::sync`] to catch the indexes up with the store.
     pub fn open(store: Arc<dyn Store>, options: &EngineOptions) -> Result<SearchEngine, SearchError> {
-        let keyword = KeywordIndex::open(&options.data_dir.join("index").join("keyword"))?;
+        let mut keyword = KeywordIndex::open(&options.data_dir.join("index").join("keyword"))?;
+        if options.keyword_threads > 0 {
+            keyword = keyword.with_threads(options.keyword_threads);
+        }
         let path = vector_file(&options.data_dir);
         let mut vector_config = AutoIndexConfig::default();
         vector_config.hnsw.element = options.vectors;

@@ -130,7 +130,7 @@ impl SearchEngine {
                 w.commit(cursor)?;
             }
             if report.keyword_indexed >= self.bulk_after {
-                let segments = w.merge_all()?;
+                let segments = w.merge_into(self.keyword.threads())?;
                 tracing::info!(segments, papers = report.keyword_indexed, "merged the keyword index after a bulk sync");
             }
             self.keyword.reload()?;

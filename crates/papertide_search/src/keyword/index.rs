@@ -20,14 +20,19 @@ use tantivy::{DocAddress, Index, IndexReader, IndexSettings, ReloadPolicy, Score
 use super::highlight::{Highlighted, Highlighter};
 use super::parse::{parse_with, Analyzers};
 use super::query::{build, build_two_phase, filter_clauses};
-use super::rescore;
 use super::schema::{build_schema, names, normalized_id, register_analyzers, Fields};
 use super::writer::{err, parse_payload, KeywordWriter};
+use super::{parallel, rescore};
 use super::{Filters, KeywordHit, KeywordQuery, Tuning};
 use crate::SearchError;
 
 /// Most results one search may ask for (`offset + limit`); larger requests are cut to it.
 pub const MAX_RESULTS: usize = 10_000;
+
+/// One search thread per core ([`KeywordIndex::with_threads`]).
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 
 /// Most terms of a paper a [`KeywordIndex::more_like_this`] query uses.
 pub const MLT_TERMS: usize = 40;
@@ -38,6 +43,8 @@ pub struct KeywordIndex {
     reader: IndexReader,
     fields: Fields,
     tuning: Tuning,
+    /// Threads one search may use ([`super::parallel`]).
+    threads: usize,
     path: Option<PathBuf>,
     /// Analysers reused across searches (building them allocates; searches are short).
     analyzers: Mutex<Analyzers>,
@@ -87,13 +94,28 @@ impl KeywordIndex {
             .try_into()
             .map_err(err("open reader"))?;
         let analyzers = Mutex::new(Analyzers::new());
-        Ok(KeywordIndex { index, reader, fields, tuning: Tuning::default(), path, analyzers })
+        let threads = default_threads();
+        Ok(KeywordIndex { index, reader, fields, tuning: Tuning::default(), threads, path, analyzers })
     }
 
     /// Replaces the ranking knobs (boosts, match mode) used by later searches.
     pub fn with_tuning(mut self, tuning: Tuning) -> KeywordIndex {
         self.tuning = tuning;
         self
+    }
+
+    /// Lets one search use up to `threads` threads (at least 1), one per segment
+    /// ([`super::parallel`]; default: one per core). Fewer threads mean less latency gained
+    /// for each search and more searches at once on a busy server.
+    pub fn with_threads(mut self, threads: usize) -> KeywordIndex {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Threads one search may use; also how many segments a bulk load is merged into
+    /// ([`KeywordWriter::merge_into`]).
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// The ranking knobs in use.
@@ -118,7 +140,8 @@ impl KeywordIndex {
         self.reader.reload().map_err(err("reload"))
     }
 
-    /// Number of segments searches go through (one after [`KeywordWriter::merge_all`]).
+    /// Number of segments searches go through (as many as search threads after
+    /// [`KeywordWriter::merge_into`]).
     pub fn segment_count(&self) -> usize {
         self.reader.searcher().segment_readers().len()
     }
@@ -175,11 +198,11 @@ impl KeywordIndex {
             }
         };
         let (limit, offset) = (end - query.offset, query.offset);
+        let threads = parallel::threads_for(&searcher, self.threads);
         let top = match (two_phase, built) {
-            (Some(two), _) => rescore::search(&searcher, &two, limit, offset).map_err(err("search"))?,
+            (Some(two), _) => rescore::search(&searcher, &two, limit, offset, threads).map_err(err("search"))?,
             (None, Some(built)) => {
-                let collector = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-                searcher.search(built.as_ref(), &collector).map_err(err("search"))?
+                parallel::top_docs(&searcher, built.as_ref(), limit, offset, threads).map_err(err("search"))?
             }
             (None, None) => Vec::new(),
         };
@@ -252,8 +275,9 @@ impl KeywordIndex {
             let mut analyzers = self.analyzers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             clauses.extend(filter_clauses(&self.fields, filters, &mut analyzers));
         }
-        let collector = TopDocs::with_limit(limit.clamp(1, MAX_RESULTS)).order_by_score();
-        let top = searcher.search(&BooleanQuery::new(clauses), &collector).map_err(err("search"))?;
+        let query = BooleanQuery::new(clauses);
+        let threads = parallel::threads_for(&searcher, self.threads);
+        let top = parallel::top_docs(&searcher, &query, limit.min(MAX_RESULTS), 0, threads).map_err(err("search"))?;
         Ok((searcher, top))
     }
 

@@ -13,10 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::collector::TopDocs;
 use tantivy::query::{EnableScoring, Scorer};
 use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
 
+use super::parallel;
 use super::query::TwoPhase;
 
 /// Fewest base candidates rescored.
@@ -28,15 +28,17 @@ pub fn depth(end: usize) -> usize {
     end.saturating_mul(4).max(MIN_DEPTH)
 }
 
-/// The best `limit` documents after `offset` by base score plus bonuses.
+/// The best `limit` documents after `offset` by base score plus bonuses; phase one searches
+/// the segments on up to `threads` threads ([`super::parallel`]).
 pub fn search(
     searcher: &Searcher,
     two: &TwoPhase,
     limit: usize,
     offset: usize,
+    threads: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let end = offset.saturating_add(limit);
-    let mut top = searcher.search(two.base.as_ref(), &TopDocs::with_limit(depth(end)).order_by_score())?;
+    let mut top = parallel::top_docs(searcher, two.base.as_ref(), depth(end), 0, threads)?;
     if !top.is_empty() && (two.most_boost > 0.0 || !two.bonuses.is_empty()) {
         add_bonuses(searcher, two, &mut top)?;
         top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -100,7 +100,7 @@ impl KeywordWriter {
     }
 
     /// Turns background merging off for a bulk load: segments are left as written and
-    /// [`KeywordWriter::merge_all`] makes one segment at the end, instead of merging the same
+    /// [`KeywordWriter::merge_into`] merges them at the end, instead of merging the same
     /// documents over and over while they arrive (and racing the final merge).
     pub fn bulk_mode(&mut self) {
         self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
@@ -129,18 +129,24 @@ impl KeywordWriter {
         Ok(())
     }
 
-    /// Merges every segment of the index into one (waits until done), keeping the commit's
-    /// cursor. Worth it after a bulk load: block-max WAND raises its score threshold once for
-    /// the whole index instead of once per segment, and there are fewer term dictionaries to
-    /// look words up in. Returns the number of segments before the merge.
-    pub fn merge_all(&mut self) -> Result<usize, SearchError> {
-        let ids = self.writer.index().searchable_segment_ids().map_err(err("list segments"))?;
-        if ids.len() > 1 {
-            self.writer.merge(&ids).wait().map_err(err("merge segments"))?;
+    /// Merges the index's segments into `parts` of about equal size (at least one; fewer
+    /// when there are fewer segments), waits until done and keeps the commit's cursor. Worth
+    /// it after a bulk load: fewer term dictionaries to look words up in, and with one
+    /// segment per search thread a search runs on all of them ([`super::parallel`]). The
+    /// merges run at the same time. Returns the number of segments before the merge.
+    pub fn merge_into(&mut self, parts: usize) -> Result<usize, SearchError> {
+        let index = self.writer.index();
+        let metas = index.searchable_segment_metas().map_err(err("list segments"))?;
+        let groups = balanced_groups(metas.iter().map(|m| (m.id(), m.num_docs())).collect(), parts.max(1));
+        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| self.writer.merge(g)).collect();
+        if !merges.is_empty() {
+            for merge in merges {
+                merge.wait().map_err(err("merge segments"))?;
+            }
             self.writer.garbage_collect_files().wait().map_err(err("remove merged files"))?;
             self.reader.reload().map_err(err("reload"))?;
         }
-        Ok(ids.len())
+        Ok(metas.len())
     }
 
     /// Discards every change since the last commit.
@@ -150,9 +156,31 @@ impl KeywordWriter {
     }
 }
 
+/// Splits segments `(id, docs)` into at most `parts` groups of about equal document count:
+/// largest first, each into the group holding the fewest documents so far.
+fn balanced_groups<T>(mut segments: Vec<(T, u32)>, parts: usize) -> Vec<Vec<T>> {
+    segments.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let mut groups: Vec<(u64, Vec<T>)> = (0..parts.min(segments.len())).map(|_| (0, Vec::new())).collect();
+    for (id, docs) in segments {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|g| g.0) {
+            lightest.0 += u64::from(docs);
+            lightest.1.push(id);
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_are_balanced_by_documents() {
+        let groups = balanced_groups(vec![("a", 10), ("b", 50), ("c", 30), ("d", 25), ("e", 5)], 2);
+        assert_eq!(groups, [vec!["b", "a"], vec!["c", "d", "e"]]);
+        assert_eq!(balanced_groups(vec![("a", 1)], 4), [vec!["a"]]);
+        assert_eq!(balanced_groups(vec![("a", 1), ("b", 2)], 1), [vec!["b", "a"]]);
+    }
 
     #[test]
     fn payload_round_trips() {

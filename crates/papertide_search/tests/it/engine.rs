@@ -102,6 +102,7 @@ fn open(store: Arc<SqliteStore>, dir: &Path, with_model: bool) -> Option<SearchE
         model_dir,
         fusion: Fusion::default(),
         vectors: Default::default(),
+        keyword_threads: 0,
     };
     let engine = SearchEngine::open(store, &options).unwrap();
     engine.sync(&mut |_| {}).unwrap();
@@ -130,6 +131,7 @@ fn without_the_model_search_runs_by_keyword_and_says_how_to_install() {
         model_dir: Some(dir.path().join("no-model-here")),
         fusion: Fusion::default(),
         vectors: Default::default(),
+        keyword_threads: 0,
     };
     let engine = SearchEngine::open(store_in(dir.path()), &options).unwrap();
     engine.sync(&mut |_| {}).unwrap();
@@ -439,6 +441,7 @@ fn a_bulk_sync_adds_every_paper_once_into_one_segment_and_later_changes_replace(
         model_dir: None,
         fusion: Fusion::default(),
         vectors: Default::default(),
+        keyword_threads: 1,
     };
     let engine = SearchEngine::open(store.clone(), &options).unwrap().with_bulk_after(100);
     assert_eq!(engine.sync(&mut |_| {}).unwrap().keyword_indexed, 300);

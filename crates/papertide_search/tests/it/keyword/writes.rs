@@ -92,7 +92,7 @@ fn merging_keeps_documents_deletions_and_the_cursor() {
     w.commit(20).unwrap();
     assert!(index.segment_count() > 1);
     let before = index.segment_count();
-    assert_eq!(w.merge_all().unwrap(), before);
+    assert_eq!(w.merge_into(1).unwrap(), before);
     assert_eq!(index.segment_count(), 1);
     assert_eq!(index.cursor().unwrap(), 20, "the commit cursor survives the merge");
     assert_eq!(index.num_docs(), 4);
@@ -101,4 +101,40 @@ fn merging_keeps_documents_deletions_and_the_cursor() {
     drop(w);
     let reopened = KeywordIndex::open(&dir.path().join("keyword")).unwrap();
     assert_eq!((reopened.segment_count(), reopened.cursor().unwrap(), reopened.num_docs()), (1, 20, 4));
+}
+
+/// One segment per search thread: segments of 1–6 papers merged into two of 11 and 10
+/// (largest first, each into the lighter group); scores are index-wide, so every hit keeps
+/// its score.
+#[test]
+fn merging_into_two_parts_keeps_every_hit_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = KeywordIndex::open(&dir.path().join("keyword")).unwrap();
+    let mut w = index.writer(20_000_000).unwrap();
+    w.bulk_mode();
+    let mut key = 0u64;
+    for size in 1..=6u64 {
+        for _ in 0..size {
+            key += 1;
+            let words = ["graph", "widgets", "kernels"].iter().take(1 + (key % 3) as usize).copied();
+            let title = format!("Parallel {} number {key}", words.collect::<Vec<_>>().join(" "));
+            w.upsert(key, &small(&format!("2401.{key:05}"), &title)).unwrap();
+        }
+        w.commit(size).unwrap();
+    }
+    assert_eq!(index.segment_count(), 6);
+    let hits = |index: &KeywordIndex| {
+        let q = KeywordQuery { typing: false, ..KeywordQuery::new("parallel graph widgets kernels", 50) };
+        let mut hits: Vec<(String, u32)> =
+            index.search(&q).unwrap().into_iter().map(|h| (h.id.to_string(), h.score.to_bits())).collect();
+        hits.sort();
+        hits
+    };
+    let before = hits(&index);
+    assert_eq!(before.len(), 21);
+    assert_eq!(w.merge_into(2).unwrap(), 6);
+    assert_eq!((index.segment_count(), index.num_docs(), index.cursor().unwrap()), (2, 21, 6));
+    assert_eq!(hits(&index), before);
+    assert_eq!(w.merge_into(4).unwrap(), 2, "already fewer segments than parts: nothing to merge");
+    assert_eq!(index.segment_count(), 2);
 }
