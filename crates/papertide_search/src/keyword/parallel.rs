@@ -12,9 +12,10 @@
 //! The result is exactly what `TopDocs` returns (same documents, same scores, ties to the
 //! lower address): a thread prunes with the other threads' threshold lowered by one ulp, so
 //! a document tying with it is still collected, and the merge breaks ties by address.
-//! One-segment indexes take the sequential path, and so do small ones: callers pass one
-//! thread below [`MIN_PARALLEL_DOCS`] ([`threads_for`]), where a thread would cost more than
-//! it saves.
+//! Small indexes run on the calling thread alone: callers pass one thread below
+//! [`MIN_PARALLEL_DOCS`] ([`threads_for`]), where a thread would cost more than it saves.
+//! On one thread the threshold still carries from segment to segment, which `TopDocs` does
+//! not do. A one-segment index goes straight to `TopDocs`.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -47,14 +48,14 @@ pub fn top_docs(
     threads: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let segments = searcher.segment_readers();
-    let workers = threads.min(segments.len());
     let k = offset.saturating_add(limit);
-    if workers < 2 || k == 0 {
+    if segments.len() < 2 || k == 0 {
         let collector = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
         let mut top = searcher.search(query, &collector)?;
         top.truncate(limit);
         return Ok(top);
     }
+    let workers = threads.clamp(1, segments.len());
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
     // Largest segments first, so the shares even out.
     let mut order: Vec<usize> = (0..segments.len()).collect();
