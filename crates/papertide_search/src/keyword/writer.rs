@@ -8,6 +8,7 @@
 
 use papertide_core::{Paper, PaperId};
 use serde::{Deserialize, Serialize};
+use tantivy::index::SegmentId;
 use tantivy::schema::{TantivyDocument, Term};
 use tantivy::{Index, IndexReader, IndexWriter, TantivyError};
 
@@ -133,20 +134,25 @@ impl KeywordWriter {
     /// when there are fewer segments), waits until done and keeps the commit's cursor. Worth
     /// it after a bulk load: fewer term dictionaries to look words up in, and with one
     /// segment per search thread a search runs on all of them ([`super::parallel`]). The
-    /// merges run at the same time. Returns the number of segments before the merge.
+    /// merges run at the same time; then the files of segments no longer used are removed
+    /// (also when nothing needed merging). Returns the number of segments before the merge.
     pub fn merge_into(&mut self, parts: usize) -> Result<usize, SearchError> {
-        let index = self.writer.index();
-        let metas = index.searchable_segment_metas().map_err(err("list segments"))?;
-        let groups = balanced_groups(metas.iter().map(|m| (m.id(), m.num_docs())).collect(), parts.max(1));
+        // Ids and sizes only: tantivy keeps the files of every segment whose `SegmentMeta` is
+        // still alive anywhere, so holding the metas here would keep the merged-away files.
+        let segments: Vec<(SegmentId, u32)> = {
+            let metas = self.writer.index().searchable_segment_metas().map_err(err("list segments"))?;
+            metas.iter().map(|m| (m.id(), m.num_docs())).collect()
+        };
+        let before = segments.len();
+        let groups = balanced_groups(segments, parts.max(1));
         let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| self.writer.merge(g)).collect();
-        if !merges.is_empty() {
-            for merge in merges {
-                merge.wait().map_err(err("merge segments"))?;
-            }
-            self.writer.garbage_collect_files().wait().map_err(err("remove merged files"))?;
-            self.reader.reload().map_err(err("reload"))?;
+        for merge in merges {
+            merge.wait().map_err(err("merge segments"))?;
         }
-        Ok(metas.len())
+        // Reload first: the reader's current searcher holds the merged-away segments.
+        self.reader.reload().map_err(err("reload"))?;
+        self.writer.garbage_collect_files().wait().map_err(err("remove merged files"))?;
+        Ok(before)
     }
 
     /// Discards every change since the last commit.

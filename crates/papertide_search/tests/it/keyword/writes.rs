@@ -99,6 +99,7 @@ fn merging_keeps_documents_deletions_and_the_cursor() {
     assert_eq!(ids(&index, "merged widgets ").len(), 4);
     assert!(!ids(&index, "merged widgets ").contains(&"2401.00003".to_string()));
     drop(w);
+    assert_eq!(segment_files(&dir.path().join("keyword")), 1, "the merged-away segments' files are removed");
     let reopened = KeywordIndex::open(&dir.path().join("keyword")).unwrap();
     assert_eq!((reopened.segment_count(), reopened.cursor().unwrap(), reopened.num_docs()), (1, 20, 4));
 }
@@ -135,6 +136,12 @@ fn merging_into_two_parts_keeps_every_hit_and_score() {
     assert_eq!(w.merge_into(2).unwrap(), 6);
     assert_eq!((index.segment_count(), index.num_docs(), index.cursor().unwrap()), (2, 21, 6));
     assert_eq!(hits(&index), before);
+    assert_eq!(segment_files(&dir.path().join("keyword")), 2, "the merged-away segments' files are removed");
     assert_eq!(w.merge_into(4).unwrap(), 2, "already fewer segments than parts: nothing to merge");
     assert_eq!(index.segment_count(), 2);
+}
+
+/// How many segments have files in an index directory (one `.idx` postings file each).
+fn segment_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "idx")).count()
 }
