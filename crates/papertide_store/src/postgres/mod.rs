@@ -8,8 +8,9 @@
 //! Concurrency: SQLite has one writer; here several processes write at once. Every write runs
 //! in a `SERIALIZABLE` transaction ([`PgStore::write`]) that is retried when Postgres reports a
 //! serialization failure or a deadlock, so the read-then-write logic shared with SQLite stays
-//! correct. Paper upserts also take an advisory lock, so that change numbers (`seq`) commit in
-//! order and a replica following the change feed never skips one.
+//! correct. Paper upserts also hold an advisory lock from before their transaction starts
+//! ([`PgStore::write_locked`]), so that change numbers (`seq`) commit in order and a replica
+//! following the change feed never skips one.
 
 mod community;
 mod embeddings;
@@ -99,30 +100,71 @@ impl PgStore {
     /// Runs `f` in a `SERIALIZABLE` transaction and commits it, retrying the whole of `f` when
     /// Postgres reports a serialization failure or a deadlock (so `f` must only touch the
     /// database).
-    pub fn write<T>(&self, mut f: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write<T>(&self, f: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
-        let mut attempt = 1;
-        loop {
-            let result = (|| {
-                let mut tx = conn.build_transaction().isolation_level(IsolationLevel::Serializable).start()?;
-                let value = f(&mut tx)?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            match result {
-                Err(StoreError::Postgres(e)) if is_retryable(&e) && attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(attempt, error = %e, "retrying a write transaction");
-                    std::thread::sleep(backoff(attempt));
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        write_on(&mut conn, f)
+    }
+
+    /// [`PgStore::write`] holding the session-level advisory lock `key` from before the
+    /// transaction starts until after it ends. Taking the lock inside the transaction is not
+    /// the same: its snapshot is fixed by the first statement, the one that waits for the
+    /// lock, so once a waiting writer gets the lock it reads what was committed before it
+    /// waited, collides with the writer it waited for, and retries, over and over while
+    /// others keep writing (and with enough writers it runs out of attempts).
+    pub fn write_locked<T>(
+        &self,
+        key: i64,
+        f: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        conn.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+        let locked = SessionLock { conn: &mut conn, key };
+        write_on(&mut *locked.conn, f)
     }
 
     /// The pool (for `migrate` and tests that need a raw connection).
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+}
+
+/// The retry loop of [`PgStore::write`] on one connection.
+fn write_on<T>(
+    conn: &mut Client,
+    mut f: impl FnMut(&mut Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut attempt = 1;
+    loop {
+        let result = (|| {
+            let mut tx = conn.build_transaction().isolation_level(IsolationLevel::Serializable).start()?;
+            let value = f(&mut tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        match result {
+            Err(StoreError::Postgres(e)) if is_retryable(&e) && attempt < MAX_ATTEMPTS => {
+                tracing::debug!(attempt, error = %e, "retrying a write transaction");
+                std::thread::sleep(backoff(attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A session-level advisory lock, released when dropped (also when the write fails or
+/// panics, so the connection never goes back to the pool holding it).
+struct SessionLock<'c> {
+    conn: &'c mut Client,
+    key: i64,
+}
+
+impl Drop for SessionLock<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.conn.execute("SELECT pg_advisory_unlock($1)", &[&self.key]) {
+            // The connection is broken: Postgres releases the lock when the session ends.
+            tracing::warn!(error = %e, key = self.key, "could not release an advisory lock");
+        }
     }
 }
 

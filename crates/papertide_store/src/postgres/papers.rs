@@ -1,9 +1,11 @@
 //! Paper rows on PostgreSQL: the same mapping, upsert, reads, statistics and row checks as
 //! [`crate::sqlite`]'s `papers` module, in Postgres SQL.
 //!
-//! The upsert holds an advisory lock for its transaction: change numbers are handed out
+//! The upsert runs under an advisory lock ([`PAPERS_LOCK`]): change numbers are handed out
 //! `max(seq) + 1` and commit in order, so a replica reading the change feed after `seq` N
-//! never sees N + 2 before N + 1 is visible.
+//! never sees N + 2 before N + 1 is visible. The store takes the lock before the transaction
+//! starts ([`super::PgStore::write_locked`]); the upsert takes it again inside, which is free
+//! for the session holding it and keeps the order for any other caller.
 
 use chrono::Utc;
 use postgres::{GenericClient, Row};
@@ -14,7 +16,7 @@ use crate::{ChangedPaper, CheckReport, Stats, StoreError, UpsertStats};
 use papertide_core::{Community, Links, MergeOutcome, Paper, PaperId, Source};
 
 /// The advisory lock key paper writers hold.
-const PAPERS_LOCK: i64 = 0x7061_7065_7274_0002;
+pub(super) const PAPERS_LOCK: i64 = 0x7061_7065_7274_0002;
 
 /// The columns [`read_row`] expects, in order.
 pub(super) const COLUMNS: &str = "p.id, p.title, p.abstract, p.authors, p.categories, p.published, p.updated, \

@@ -21,7 +21,7 @@ fn count(c: &mut impl GenericClient, sql: &str) -> Result<u64, StoreError> {
 
 impl Store for PgStore {
     fn upsert_papers(&self, batch: &[Paper]) -> Result<UpsertStats, StoreError> {
-        self.write(|tx| papers::upsert(tx, batch))
+        self.write_locked(papers::PAPERS_LOCK, |tx| papers::upsert(tx, batch))
     }
 
     fn paper(&self, id: &PaperId) -> Result<Option<Paper>, StoreError> {

@@ -80,13 +80,15 @@ fn a_follower_of_the_change_feed_never_skips_a_paper_written_concurrently() {
             let (store, done) = (&*store, &done);
             for w in 0..WRITERS {
                 s.spawn(move || {
+                    // Counts this writer as done even when it panics, so the follower stops
+                    // and the scope re-raises the panic instead of the test spinning forever.
+                    let _done = DoneOnDrop(done);
                     for b in 0..BATCHES {
                         let batch: Vec<_> = (0..PER_BATCH)
                             .map(|i| paper(&format!("2401.{:05}", (w * BATCHES + b) * PER_BATCH + i), 1, "T"))
                             .collect();
                         store.upsert_papers(&batch).unwrap();
                     }
-                    done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 });
             }
             // The follower: reads after its cursor, as a replica's indexer does.
@@ -125,5 +127,14 @@ fn shared_rate_limits_count_every_hit_of_a_window_once() {
         assert_eq!(store.rate_limit_hit("signin", "10.0.0.2", w1).unwrap(), 1, "keys are separate");
         assert_eq!(store.rate_limit_hit("post", "10.0.0.1", w1).unwrap(), 1, "actions are separate");
         assert_eq!(store.rate_limit_hit("signin", "10.0.0.1", w1 + Span::seconds(60)).unwrap(), 1, "a new window");
+    }
+}
+
+/// Adds one to the counter when dropped (at the end of a thread, or when it unwinds).
+struct DoneOnDrop<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for DoneOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
