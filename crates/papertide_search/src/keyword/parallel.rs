@@ -18,12 +18,13 @@
 //! not do. A one-segment index goes straight to `TopDocs`.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering as AtomicOrdering};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{EnableScoring, Query, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
+
+use crate::vector::topk::{Scored, TopK};
 
 /// Fewest documents in the index for a search to use more than one thread.
 pub const MIN_PARALLEL_DOCS: u64 = 200_000;
@@ -81,7 +82,7 @@ pub fn top_docs(
     for part in found {
         merged.extend(part?);
     }
-    merged.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    merged.sort_by(best_first);
     Ok(merged.into_iter().skip(offset).take(limit).collect())
 }
 
@@ -111,24 +112,6 @@ impl SharedThreshold {
     }
 }
 
-/// Heap entry: the worst of the kept documents on top (lower score, then higher doc).
-#[derive(PartialEq)]
-struct Entry(Score, DocId);
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
-    }
-}
-
 /// The `k` best documents of one segment (alive ones only), pruning with the better of
 /// this segment's k-th score and the shared threshold.
 fn segment_top_k(
@@ -137,23 +120,27 @@ fn segment_top_k(
     k: usize,
     shared: &SharedThreshold,
 ) -> tantivy::Result<Vec<(Score, DocId)>> {
-    let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
+    let mut top = TopK::new(k);
     let alive = reader.alive_bitset();
     let mut local = Score::MIN;
     weight.for_each_pruning(shared.prune_below(), reader, &mut |doc, score| {
-        if alive.is_none_or(|a| a.is_alive(doc)) && (heap.len() < k || score > local) {
-            heap.push(Entry(score, doc));
-            if heap.len() > k {
-                heap.pop();
-            }
-            if heap.len() == k {
-                local = heap.peek().map_or(Score::MIN, |e| e.0);
-                shared.publish(local);
+        if alive.is_none_or(|a| a.is_alive(doc)) {
+            // Documents come in doc order, so a tie never displaces a kept (lower) doc.
+            top.push(Scored { score, key: u64::from(doc) });
+            if let Some(kth) = top.kth_score() {
+                local = kth;
+                shared.publish(kth);
             }
         }
         local.max(shared.prune_below())
     })?;
-    Ok(heap.into_iter().map(|Entry(score, doc)| (score, doc)).collect())
+    Ok(top.into_sorted().into_iter().map(|(doc, score)| (score, doc as DocId)).collect())
+}
+
+/// Best first: higher score, then the lower address (how `TopDocs` breaks ties). The
+/// rescored candidates of [`super::rescore`] are ordered the same way.
+pub fn best_first(a: &(Score, DocAddress), b: &(Score, DocAddress)) -> Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 #[cfg(test)]
@@ -230,20 +217,6 @@ mod tests {
             let got = top_docs(&searcher, &q, limit, offset, threads).unwrap();
             prop_assert_eq!(got, want);
         }
-    }
-
-    #[test]
-    fn heap_keeps_the_lower_doc_on_ties() {
-        let mut heap = BinaryHeap::new();
-        for (score, doc) in [(1.0, 5), (2.0, 1), (1.0, 3), (1.0, 9)] {
-            heap.push(Entry(score, doc));
-            if heap.len() > 2 {
-                heap.pop();
-            }
-        }
-        let mut kept: Vec<(Score, DocId)> = heap.into_iter().map(|Entry(s, d)| (s, d)).collect();
-        kept.sort_by(|a, b| b.0.total_cmp(&a.0));
-        assert_eq!(kept, [(2.0, 1), (1.0, 3)]);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub fn search(
     let mut top = parallel::top_docs(searcher, two.base.as_ref(), depth(end), 0, threads)?;
     if !top.is_empty() && (two.most_boost > 0.0 || !two.bonuses.is_empty()) {
         add_bonuses(searcher, two, &mut top)?;
-        top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        top.sort_by(parallel::best_first);
     }
     Ok(top.into_iter().skip(offset).take(limit).collect())
 }

@@ -31,7 +31,7 @@ pub mod exact;
 pub mod hnsw;
 pub mod persist;
 pub mod rng;
-mod topk;
+pub(crate) mod topk;
 
 pub use auto::{AutoIndex, AutoIndexConfig};
 pub use compact::Element;

@@ -3,7 +3,8 @@
 //! Owns [`Scored`] (a key with its similarity, ordered "better first": higher score, then
 //! lower key so that ties are deterministic) and [`TopK`], a min-heap holding at most k
 //! entries whose root is the current k-th best. Next: [`super::exact`] and
-//! [`super::hnsw`] use it; [`super::distance`] computes the scores.
+//! [`super::hnsw`] use it, and so does the keyword search's per-segment top k
+//! ([`crate::keyword::parallel`]); [`super::distance`] computes the scores.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -61,6 +62,16 @@ impl TopK {
         }
     }
 
+    /// The score of the k-th best entry once there are k (what a new entry must beat),
+    /// `None` before.
+    #[inline]
+    pub fn kth_score(&self) -> Option<f32> {
+        match self.heap.peek() {
+            Some(Reverse(worst)) if self.heap.len() >= self.k => Some(worst.score),
+            _ => None,
+        }
+    }
+
     /// Offers an entry; it is kept if it is among the k best so far.
     #[inline]
     pub fn push(&mut self, entry: Scored) {
@@ -93,7 +104,11 @@ mod tests {
         for (key, score) in [(1, 0.5), (2, 0.9), (3, 0.1), (4, 0.9), (5, 0.7), (0, 0.5)] {
             top.push(Scored { score, key });
         }
+        assert_eq!(top.kth_score(), Some(0.7));
         assert_eq!(top.into_sorted(), vec![(2, 0.9), (4, 0.9), (5, 0.7)]);
+        let mut short = TopK::new(2);
+        short.push(Scored { score: 0.4, key: 1 });
+        assert_eq!(short.kth_score(), None, "not full yet");
         let mut zero = TopK::new(0);
         zero.push(Scored { score: 1.0, key: 1 });
         assert!(zero.into_sorted().is_empty());
