@@ -32,7 +32,8 @@ use crate::keyword::{Filters, KeywordIndex, KeywordQuery};
 use crate::vector::{AutoIndex, AutoIndexConfig, Element, VectorIndex};
 use crate::SearchError;
 
-/// Most candidates each list contributes to a hybrid ranking.
+/// Most candidates each list contributes to a hybrid ranking (unless
+/// [`SearchEngine::with_fusion_depth`] says otherwise).
 const FUSION_DEPTH: usize = 100;
 /// How many times more semantic candidates to fetch when filters must be applied after.
 const FILTER_OVERFETCH: usize = 20;
@@ -134,6 +135,8 @@ pub struct SearchEngine {
     model_problem: Option<String>,
     model_name: String,
     fusion: Fusion,
+    /// Most candidates each list contributes to a hybrid ranking ([`FUSION_DEPTH`]).
+    fusion_depth: usize,
     /// Embeds search queries, one worker per core, batching queries that arrive together
     /// ([`batcher`]). Bulk embedding uses the embedder directly, on all threads.
     queries: Option<batcher::QueryBatcher>,
@@ -209,6 +212,7 @@ impl SearchEngine {
             model_problem,
             model_name: MODEL_NAME.to_string(),
             fusion: options.fusion,
+            fusion_depth: FUSION_DEPTH,
             queries: query_batcher(&embedder),
             embedder,
             version: Default::default(),
@@ -246,6 +250,7 @@ impl SearchEngine {
             embedder,
             model_name: MODEL_NAME.to_string(),
             fusion,
+            fusion_depth: FUSION_DEPTH,
             version: Default::default(),
             vectors_seen: Default::default(),
             bulk_after: sync::MERGE_AFTER,
@@ -263,6 +268,14 @@ impl SearchEngine {
     /// The same engine with other keyword ranking knobs (benchmarks and the eval harness).
     pub fn with_keyword_tuning(mut self, tuning: crate::keyword::Tuning) -> SearchEngine {
         self.keyword = self.keyword.with_tuning(tuning);
+        self
+    }
+
+    /// The same engine with each list of a hybrid ranking cut to `depth` candidates instead
+    /// of [`FUSION_DEPTH`] (benchmarks: a shallower keyword list is cheaper, and can change
+    /// the fused top 10). A page deeper than `depth` still gets all it asks for.
+    pub fn with_fusion_depth(mut self, depth: usize) -> SearchEngine {
+        self.fusion_depth = depth.max(1);
         self
     }
 
@@ -311,7 +324,7 @@ impl SearchEngine {
             let hits = self.hydrate(&[(hit.key, 1.0)])?;
             return Ok(SearchResponse { hits, mode, notice });
         }
-        let depth = want.max(FUSION_DEPTH);
+        let depth = want.max(self.fusion_depth);
         let ranked: Vec<(u64, f32)> = match mode {
             Mode::Keyword => self.keyword_ranking(&req.text, req.typing, &req.filters, want)?,
             Mode::Semantic => self.semantic_ranking(&req.text, &req.filters, want)?,
@@ -403,7 +416,7 @@ impl SearchEngine {
                 Mode::Keyword
             }
         };
-        let depth = limit.max(FUSION_DEPTH);
+        let depth = limit.max(self.fusion_depth);
         let keyword =
             |n: usize| -> Result<Vec<(u64, f32)>, SearchError> { self.keyword.more_like_this_keys(id, n, filters) };
         let ranked = match (mode, &vector) {

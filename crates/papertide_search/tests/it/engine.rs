@@ -175,6 +175,18 @@ fn semantic_and_hybrid_find_papers_by_meaning() {
 }
 
 #[test]
+fn a_fusion_depth_shallower_than_the_page_still_fills_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    let query = "kernel attention for transformers";
+    let deep = search(&engine, query, Mode::Hybrid);
+    let engine = engine.with_fusion_depth(1);
+    let shallow = search(&engine, query, Mode::Hybrid);
+    assert_eq!(shallow.hits.len(), 5, "{:?}", ids(&shallow.hits));
+    assert_eq!(ids(&shallow.hits)[0], ids(&deep.hits)[0]);
+}
+
+#[test]
 fn semantic_results_obey_filters() {
     let dir = tempfile::tempdir().unwrap();
     let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
