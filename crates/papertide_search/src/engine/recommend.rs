@@ -152,7 +152,7 @@ impl SearchEngine {
             (Some(q), false) => self.rank_by_taste(&q, within, &seen, limit)?,
             (q, true) => {
                 // Without embeddings (no model yet), the keyword side alone.
-                let depth = limit.max(super::FUSION_DEPTH);
+                let depth = limit.max(self.fusion_depth);
                 let semantic = match q {
                     Some(q) => self.rank_by_taste(&q, within, &seen, depth)?,
                     None => Vec::new(),
