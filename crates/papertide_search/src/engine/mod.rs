@@ -326,12 +326,12 @@ impl SearchEngine {
         }
         let depth = want.max(self.fusion_depth);
         let ranked: Vec<(u64, f32)> = match mode {
-            Mode::Keyword => self.keyword_ranking(&req.text, req.typing, &req.filters, want)?,
+            Mode::Keyword => self.keyword_ranking(&req.text, req.typing, &req.filters, want, None)?,
             Mode::Semantic => self.semantic_ranking(&req.text, &req.filters, want)?,
             Mode::Hybrid => {
                 // The keyword search runs while the query is embedded.
                 let (kw, sem) = std::thread::scope(|scope| {
-                    let kw = scope.spawn(|| self.keyword_ranking(&req.text, req.typing, &req.filters, depth));
+                    let kw = scope.spawn(|| self.keyword_ranking(&req.text, req.typing, &req.filters, depth, None));
                     let sem = self.semantic_ranking(&req.text, &req.filters, depth);
                     (kw.join(), sem)
                 });
@@ -351,8 +351,9 @@ impl SearchEngine {
         typing: bool,
         filters: &Filters,
         n: usize,
+        candidates: Option<usize>,
     ) -> Result<Vec<(u64, f32)>, SearchError> {
-        let q = KeywordQuery { text: text.to_string(), filters: filters.clone(), limit: n, offset: 0, typing };
+        let q = KeywordQuery { typing, candidates, ..KeywordQuery::new(text, n).with_filters(filters.clone()) };
         self.keyword.search_keys(&q)
     }
 

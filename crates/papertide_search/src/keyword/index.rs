@@ -200,7 +200,10 @@ impl KeywordIndex {
         let (limit, offset) = (end - query.offset, query.offset);
         let threads = parallel::threads_for(&searcher, self.threads);
         let top = match (two_phase, built) {
-            (Some(two), _) => rescore::search(&searcher, &two, limit, offset, threads).map_err(err("search"))?,
+            (Some(two), _) => {
+                let depth = query.candidates.unwrap_or_else(|| rescore::depth(end));
+                rescore::search(&searcher, &two, limit, offset, depth, threads).map_err(err("search"))?
+            }
             (None, Some(built)) => {
                 parallel::top_docs(&searcher, built.as_ref(), limit, offset, threads).map_err(err("search"))?
             }
@@ -429,7 +432,7 @@ mod tests {
                 author,
                 ..Default::default()
             };
-            let query = KeywordQuery { text: text.clone(), filters: filters.clone(), limit: 10, offset: 0, typing };
+            let query = KeywordQuery { typing, ..KeywordQuery::new(text.clone(), 10).with_filters(filters.clone()) };
             let hits = index.search(&query).unwrap();
             proptest::prop_assert!(hits.len() <= 3);
             proptest::prop_assert_eq!(index.search_keys(&query).unwrap().len(), hits.len());

@@ -17,6 +17,7 @@
 
 pub mod highlight;
 pub mod index;
+mod maxscore;
 pub mod parallel;
 pub mod parse;
 pub mod query;
@@ -140,12 +141,24 @@ pub struct KeywordQuery {
     /// The text may still be being typed: its last word, unless followed by whitespace, also
     /// matches as a prefix (see [`parse::parse_with`]). False for a submitted search.
     pub typing: bool,
+    /// For plain queries, how many phase-one candidates get their bonuses added before the
+    /// best are kept ([`rescore`]); `None`: [`rescore::depth`] of the page end. Never fewer
+    /// than the page end. Hybrid search sets it so the keyword list it fuses is ranked from
+    /// the same candidates as a keyword page ([`crate::engine`]).
+    pub candidates: Option<usize>,
 }
 
 impl KeywordQuery {
     /// The first `limit` hits for `text` as typed, no filters.
     pub fn new(text: impl Into<String>, limit: usize) -> KeywordQuery {
-        KeywordQuery { text: text.into(), filters: Filters::default(), limit, offset: 0, typing: true }
+        KeywordQuery {
+            text: text.into(),
+            filters: Filters::default(),
+            limit,
+            offset: 0,
+            typing: true,
+            candidates: None,
+        }
     }
 
     /// The same query with these filters.

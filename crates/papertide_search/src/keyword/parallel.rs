@@ -16,13 +16,21 @@
 //! [`MIN_PARALLEL_DOCS`] ([`threads_for`]), where a thread would cost more than it saves.
 //! On one thread the threshold still carries from segment to segment, which `TopDocs` does
 //! not do. A one-segment index goes straight to `TopDocs`.
+//!
+//! [`top_docs_by_terms`] shares the threads and the threshold the same way, but finds each
+//! segment's best documents of a flat sum of boosted terms with MaxScore
+//! ([`super::maxscore`]) instead of tantivy's block-max WAND: what phase one of a plain
+//! query runs ([`super::rescore`]).
 
 use std::cmp::{Ordering, Reverse};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering as AtomicOrdering};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{EnableScoring, Query, Weight};
-use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
+use tantivy::query::{Bm25Weight, EnableScoring, Query, TermQuery, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, Term};
+
+use super::maxscore;
 
 use crate::vector::topk::{Scored, TopK};
 
@@ -49,15 +57,66 @@ pub fn top_docs(
     threads: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let segments = searcher.segment_readers();
-    let k = offset.saturating_add(limit);
-    if segments.len() < 2 || k == 0 {
+    if segments.len() < 2 || offset.saturating_add(limit) == 0 {
         let collector = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
         let mut top = searcher.search(query, &collector)?;
         top.truncate(limit);
         return Ok(top);
     }
-    let workers = threads.clamp(1, segments.len());
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    across_segments(searcher, limit, offset, threads, &|reader, k, shared| {
+        segment_top_k(weight.as_ref(), reader, k, shared)
+    })
+}
+
+/// The best `limit` documents after `offset` by the sum of the BM25 scores of `terms` (each
+/// with its boost), found by MaxScore ([`super::maxscore`]) on up to `threads` threads: the
+/// documents and scores (up to float rounding) of [`top_docs`] on the union of the boosted
+/// term queries, at a fraction of the cost for long queries.
+pub fn top_docs_by_terms(
+    searcher: &Searcher,
+    terms: &[(Term, Score)],
+    limit: usize,
+    offset: usize,
+    threads: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let mut weights = Vec::with_capacity(terms.len());
+    for (term, boost) in terms {
+        let weight = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs).specialized_weight(scoring)?;
+        let max_score = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?.boost_by(*boost).max_score();
+        weights.push((weight, *boost, max_score));
+    }
+    across_segments(searcher, limit, offset, threads, &|reader, k, shared| {
+        let cursors = weights
+            .iter()
+            .map(|(weight, boost, max_score)| {
+                Ok(maxscore::Cursor { scorer: weight.scorer(reader, *boost)?, max_score: *max_score })
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(maxscore::top_k(cursors, k, reader.alive_bitset(), shared))
+    })
+}
+
+/// One segment's best `k` documents, pruning with (and raising) a threshold shared by all.
+type SegmentSearch<'a> =
+    dyn Fn(&SegmentReader, usize, &SharedThreshold) -> tantivy::Result<Vec<(Score, DocId)>> + Sync + 'a;
+
+/// The best `limit` documents after `offset`, each segment's best `offset + limit` found by
+/// `segment` on up to `threads` threads sharing one threshold (largest segments first).
+fn across_segments(
+    searcher: &Searcher,
+    limit: usize,
+    offset: usize,
+    threads: usize,
+    segment: &SegmentSearch<'_>,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    let segments = searcher.segment_readers();
+    let k = offset.saturating_add(limit);
+    if segments.is_empty() || k == 0 {
+        return Ok(Vec::new());
+    }
+    let workers = threads.clamp(1, segments.len());
     // Largest segments first, so the shares even out.
     let mut order: Vec<usize> = (0..segments.len()).collect();
     order.sort_by_key(|&s| Reverse(segments[s].max_doc()));
@@ -69,7 +128,7 @@ pub fn top_docs(
             loop {
                 let i = next.fetch_add(1, AtomicOrdering::Relaxed);
                 let Some(&s) = order.get(i) else { return Ok(out) };
-                let top = segment_top_k(weight.as_ref(), &segments[s], k, &shared)?;
+                let top = segment(&segments[s], k, &shared)?;
                 out.extend(top.into_iter().map(|(score, doc)| (score, DocAddress::new(s as u32, doc))));
             }
         };
@@ -93,10 +152,10 @@ fn panicked() -> tantivy::TantivyError {
 /// The highest k-th best score any thread has seen, as f32 bits (scores are never negative,
 /// so their bit patterns order as the numbers do); 0.0 until a thread has k documents.
 #[derive(Default)]
-struct SharedThreshold(AtomicU32);
+pub(crate) struct SharedThreshold(AtomicU32);
 
 impl SharedThreshold {
-    fn publish(&self, score: Score) {
+    pub(crate) fn publish(&self, score: Score) {
         if score > 0.0 {
             self.0.fetch_max(score.to_bits(), AtomicOrdering::Relaxed);
         }
@@ -104,7 +163,7 @@ impl SharedThreshold {
 
     /// The threshold another thread may prune with: one ulp under the shared k-th best, so
     /// a document that ties with it is still collected (and the merge orders ties).
-    fn prune_below(&self) -> Score {
+    pub(crate) fn prune_below(&self) -> Score {
         match self.0.load(AtomicOrdering::Relaxed) {
             0 => Score::MIN,
             bits => Score::from_bits(bits).next_down(),
@@ -216,6 +275,58 @@ mod tests {
                 .unwrap();
             let got = top_docs(&searcher, &q, limit, offset, threads).unwrap();
             prop_assert_eq!(got, want);
+        }
+
+        /// MaxScore over boosted terms: the documents and scores of TopDocs on the union of
+        /// the boosted term queries, up to float rounding (the sums add in another order, so
+        /// among documents whose scores tie within rounding either may be kept).
+        #[test]
+        fn by_terms_same_as_top_docs(
+            segments in prop::collection::vec(
+                prop::collection::vec(prop::collection::vec(0usize..6, 1..6), 1..60), 1..5),
+            query in prop::collection::vec((0usize..6, 0usize..3), 1..8),
+            limit in 1usize..30,
+            offset in 0usize..10,
+            threads in 1usize..4,
+            delete_every in 0usize..4,
+        ) {
+            let (index, field) = index_of(&segments, delete_every);
+            let searcher = index.reader().unwrap().searcher();
+            let boosts = [1.0, 1.5, 3.0];
+            let terms: Vec<(Term, Score)> = query
+                .iter()
+                .map(|&(w, b)| (Term::from_field_text(field, WORDS[w]), boosts[b]))
+                .collect();
+            let q = BooleanQuery::union(
+                terms
+                    .iter()
+                    .map(|(t, b)| {
+                        let q = Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)) as Box<dyn Query>;
+                        Box::new(tantivy::query::BoostQuery::new(q, *b)) as Box<dyn Query>
+                    })
+                    .collect(),
+            );
+            let want = searcher
+                .search(&q, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())
+                .unwrap();
+            let got = top_docs_by_terms(&searcher, &terms, limit, offset, threads).unwrap();
+            prop_assert_eq!(got.len(), want.len());
+            let close = |a: Score, b: Score| (a - b).abs() <= 1e-4 * a.abs().max(1.0);
+            for (g, w) in got.iter().zip(&want) {
+                prop_assert!(close(g.0, w.0), "{:?} vs {:?}", got, want);
+            }
+            // A document clearly inside the page (not tying with its edges) is in both.
+            let (lo, hi) = match (want.last(), want.first()) {
+                (Some(l), Some(h)) => (l.0, h.0),
+                _ => (0.0, 0.0),
+            };
+            let inside = |score: Score| score > lo && !close(score, lo) && (offset == 0 || (score < hi && !close(score, hi)));
+            let docs = |hits: &[(Score, DocAddress)]| {
+                let mut v: Vec<DocAddress> = hits.iter().filter(|h| inside(h.0)).map(|h| h.1).collect();
+                v.sort();
+                v
+            };
+            prop_assert_eq!(docs(&got), docs(&want));
         }
     }
 

@@ -156,13 +156,14 @@ fn bonuses(f: &Fields, tuning: &Tuning, parsed: &ParsedText, words: &[Box<dyn Qu
     out
 }
 
-/// A query of bare words split in two phases (see [`super::rescore`]): `base` is a flat
-/// union of one boosted term query per word and field, which tantivy runs with block-max
-/// WAND (skipping blocks that cannot reach the top); the bonuses are scored afterwards for
-/// the base's best documents only. Together they score exactly as [`build`]'s single query.
+/// A query of bare words split in two phases (see [`super::rescore`]): `base` is a flat sum
+/// of one boosted term score per word and field, whose best documents MaxScore finds
+/// ([`super::parallel::top_docs_by_terms`]); the bonuses are scored afterwards for the base's
+/// best documents only. Together they score as [`build`]'s single query (up to float
+/// rounding).
 pub struct TwoPhase {
-    /// The first phase: BM25 over title, authors and abstract.
-    pub base: Box<dyn Query>,
+    /// The first phase: BM25 over title, authors and abstract, as (term, boost) pairs.
+    pub base: Vec<(Term, f32)>,
     /// Per word, its term queries (one per field): a document matches the word when it
     /// matches any of them.
     pub word_terms: Vec<Vec<Box<dyn Query>>>,
@@ -187,18 +188,17 @@ pub fn build_two_phase(parsed: &ParsedText, filters: &Filters, fields: &Fields, 
         return None;
     }
     let f = fields;
-    let freqs = IndexRecordOption::WithFreqs;
-    let mut base: Vec<Box<dyn Query>> = Vec::with_capacity(3 * parsed.terms.len());
+    let mut base: Vec<(Term, f32)> = Vec::with_capacity(3 * parsed.terms.len());
     let mut matching = Vec::with_capacity(parsed.terms.len());
     for w in &parsed.terms {
         let terms = word_terms(f, tuning, w);
-        base.extend(terms.iter().map(|&(field, text, by)| boost(term(field, text, freqs), by)));
+        base.extend(terms.iter().map(|&(field, text, by)| (Term::from_field_text(field, text), by)));
         matching.push(terms.iter().map(|&(field, text, _)| term(field, text, IndexRecordOption::Basic)).collect());
     }
     let n = parsed.terms.len();
     let most_boost = if n >= 2 { tuning.most_terms_boost.max(0.0) } else { 0.0 };
     Some(TwoPhase {
-        base: union(base),
+        base,
         word_terms: matching,
         most: min_should_match(n),
         most_boost,

@@ -1,8 +1,9 @@
 //! Two-phase keyword ranking for plain queries (see [`super::query::TwoPhase`]).
 //!
-//! Phase one runs the flat BM25 union with block-max WAND: tantivy skips every block of
-//! postings whose best possible score cannot enter the current top `depth`, so a five-word
-//! query over a million abstracts touches a small part of its postings. Phase two scores the
+//! Phase one finds the best `depth` documents of the flat BM25 sum with MaxScore
+//! ([`super::maxscore`]): the postings of words that cannot lift a document into the current
+//! top `depth` on their own are only sought into, so a five-word query over a million
+//! abstracts touches a small part of its postings. Phase two scores the
 //! bonus queries (most words matched, title phrase, author name) for those `depth`
 //! candidates only, by seeking each bonus scorer to them segment by segment, and re-sorts.
 //!
@@ -28,17 +29,19 @@ pub fn depth(end: usize) -> usize {
     end.saturating_mul(4).max(MIN_DEPTH)
 }
 
-/// The best `limit` documents after `offset` by base score plus bonuses; phase one searches
-/// the segments on up to `threads` threads ([`super::parallel`]).
+/// The best `limit` documents after `offset` by base score plus bonuses, among the best
+/// `depth` by base score ([`depth`] of the page end is the usual margin; never fewer than the
+/// page end); phase one searches the segments on up to `threads` threads ([`super::parallel`]).
 pub fn search(
     searcher: &Searcher,
     two: &TwoPhase,
     limit: usize,
     offset: usize,
+    depth: usize,
     threads: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let end = offset.saturating_add(limit);
-    let mut top = parallel::top_docs(searcher, two.base.as_ref(), depth(end), 0, threads)?;
+    let mut top = parallel::top_docs_by_terms(searcher, &two.base, depth.max(end), 0, threads)?;
     if !top.is_empty() && (two.most_boost > 0.0 || !two.bonuses.is_empty()) {
         add_bonuses(searcher, two, &mut top)?;
         top.sort_by(parallel::best_first);

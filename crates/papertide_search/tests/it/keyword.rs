@@ -317,6 +317,22 @@ fn pages_follow_each_other() {
     assert!(first.windows(2).all(|w| w[0].score >= w[1].score));
 }
 
+/// A deeper list ranked from a page's phase-one candidates (what hybrid search fuses) starts
+/// with that page exactly; a candidate count below the list's end is raised to it.
+#[test]
+fn a_list_from_a_pages_candidates_starts_with_the_page() {
+    let index = &corpus().index;
+    for text in ["graph neural networks for molecules", "diffusion", "Yang Liu"] {
+        let page = index.search(&KeywordQuery::new(text, 10)).unwrap();
+        let depth = papertide_search::keyword::rescore::depth(10);
+        let list = index.search(&KeywordQuery { candidates: Some(depth), ..KeywordQuery::new(text, 100) }).unwrap();
+        assert_eq!(list.len(), 100, "{text}");
+        assert_eq!(&list[..10], &page[..], "{text}");
+        let few = index.search(&KeywordQuery { candidates: Some(5), ..KeywordQuery::new(text, 50) }).unwrap();
+        assert_eq!(few.len(), 50, "{text}: at least as many candidates as the list asks for");
+    }
+}
+
 /// Plain queries run in two phases (block-max WAND, then bonuses for the top candidates):
 /// the first page is the one the single combined query gives, with the same scores.
 #[test]
