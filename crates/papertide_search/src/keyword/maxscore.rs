@@ -13,8 +13,10 @@
 //! common words' long postings end up only sought into, never walked.
 //!
 //! Same documents and scores as the union ([`super::parallel::top_docs`] on the boosted
-//! term queries), up to float rounding: the sum adds the same terms in another order.
-//! Ties go to the lower document, as in `TopDocs`. Tested against `TopDocs` below.
+//! term queries), up to float rounding: the sum adds the same terms in another order, always
+//! the same one (by bound), so a search repeats itself exactly whatever the threads' timing.
+//! Ties go to the lower document, as in `TopDocs`. Tested against `TopDocs` in
+//! [`super::parallel`].
 
 use tantivy::fastfield::AliveBitSet;
 use tantivy::query::Scorer;
@@ -69,6 +71,8 @@ pub(crate) fn top_k(
     let mut essential = bound.partition_point(|&b| b <= threshold);
     // The essential cursors on the current document.
     let mut on_doc: Vec<usize> = Vec::with_capacity(n);
+    // The (cursor, score) pairs of the document being scored.
+    let mut matched: Vec<(usize, Score)> = Vec::with_capacity(n);
     while essential < n {
         let doc = docs[essential..].iter().copied().min().unwrap_or(TERMINATED);
         if doc == TERMINATED {
@@ -86,8 +90,11 @@ pub(crate) fn top_k(
         let mut complete = most > threshold;
         let mut score: Score = 0.0;
         if complete {
+            matched.clear();
             for &i in &on_doc {
-                score += cursors[i].score();
+                let s = cursors[i].score();
+                matched.push((i, s));
+                score += s;
             }
             for i in (0..essential).rev() {
                 if score + bound[i] <= threshold {
@@ -98,8 +105,17 @@ pub(crate) fn top_k(
                     docs[i] = cursors[i].seek(doc);
                 }
                 if docs[i] == doc {
-                    score += cursors[i].score();
+                    let s = cursors[i].score();
+                    matched.push((i, s));
+                    score += s;
                 }
+            }
+            if complete {
+                // The final sum in cursor order, whichever were essential at the time, so
+                // a document's score does not depend on how far the threshold had risen
+                // (which varies with the threads' timing).
+                matched.sort_unstable_by_key(|m| m.0);
+                score = matched.iter().map(|m| m.1).sum();
             }
         }
         for &i in &on_doc {
