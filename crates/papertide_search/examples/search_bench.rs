@@ -18,6 +18,10 @@
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --modes keyword
 //! # hybrid with 50 candidates per list instead of 100: top-10 agreement, then latency
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --fusion-depth 50
+//! # hybrid's keyword list ranked from 400 phase-one candidates (the depth before 2026-12-02)
+//! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --fused-keyword-candidates 400
+//! # 100 hits per query instead of 10: the keyword and semantic lists hybrid search fuses
+//! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --limit 100
 //! # vectors stored as int8 (or f16) in the HNSW index (a saved index is re-encoded as it loads)
 //! cargo run --release -p papertide_search --example search_bench -- --data-dir /tmp/pt-1m --vectors int8
 //! ```
@@ -32,7 +36,7 @@
 //!
 //! Measurement: opening the engine catches the indexes up with the store (timed: the first
 //! run builds the keyword index and the vector index); then a warm-up pass over all queries,
-//! then every query once per mode, single client, limit 10. The queries: 40 typical free-text
+//! then every query once per mode, single client, limit 10 (`--limit`). The queries: 40 typical free-text
 //! queries, 80 title beginnings (3 to 6 words of random papers) and 20 questions in plain
 //! English. Prints p50/p90/p99/mean per mode, index sizes on disk, and RSS.
 
@@ -288,6 +292,9 @@ fn main() -> Result<()> {
     };
     // `--keyword-threads N`: threads one keyword search may use (default: one per core).
     let keyword_threads = flag("--keyword-threads").map(|n| n.parse()).transpose()?.unwrap_or(0);
+    // `--limit N`: hits per query (default 10). `--limit 100` times the keyword and semantic
+    // lists at the depth hybrid search fuses, to see which side its time goes to.
+    let limit: usize = flag("--limit").map(|n| n.parse()).transpose()?.unwrap_or(10);
     let options = EngineOptions {
         data_dir: data_dir.clone(),
         model_dir: Some(model_dir),
@@ -347,7 +354,7 @@ fn main() -> Result<()> {
     }
     let queries = queries(&titles);
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into());
-    println!("queries {} (limit 10, single client, warm; embedder threads: {threads})", queries.len());
+    println!("queries {} (limit {limit}, single client, warm; embedder threads: {threads})", queries.len());
     println!(
         "keyword index: {} segments, up to {} threads per search",
         engine.keyword().segment_count(),
@@ -362,10 +369,14 @@ fn main() -> Result<()> {
         None => vec![Mode::Keyword, Mode::Semantic, Mode::Hybrid],
     };
     let modes_include_keyword = modes.contains(&Mode::Keyword);
-    // `--fusion-depth N`: hybrid fuses N candidates from each list instead of 100; prints how
-    // far its top 10 moves from the default's before timing it.
-    if let Some(depth) = flag("--fusion-depth") {
-        let depth: usize = depth.parse()?;
+    // `--fusion-depth N`: hybrid fuses N candidates from each list instead of 100.
+    // `--fused-keyword-candidates N`: the keyword list hybrid fuses is ranked from N phase-one
+    // candidates instead of as many as a keyword page rescores (200; 400 before 2026-12-02).
+    // Either prints how far the hybrid top 10 moves from the defaults' before timing it; the
+    // same top 10 twice (`--fusion-depth 100`) checks that hybrid search repeats itself.
+    let depth = flag("--fusion-depth").map(|n| n.parse::<usize>()).transpose()?;
+    let candidates = flag("--fused-keyword-candidates").map(|n| n.parse::<usize>()).transpose()?;
+    if depth.is_some() || candidates.is_some() {
         let top = |engine: &SearchEngine, q: &String| -> Result<Vec<u64>> {
             let r = engine.search(&SearchRequest {
                 text: q.clone(),
@@ -376,7 +387,15 @@ fn main() -> Result<()> {
             Ok(r.hits.iter().map(|h| h.key).collect())
         };
         let before = queries.iter().map(|q| top(&engine, q)).collect::<Result<Vec<_>>>()?;
-        engine = engine.with_fusion_depth(depth);
+        let mut changed = Vec::new();
+        if let Some(depth) = depth {
+            engine = engine.with_fusion_depth(depth);
+            changed.push(format!("fusion depth {depth}"));
+        }
+        if let Some(candidates) = candidates {
+            engine = engine.with_fused_keyword_candidates(candidates);
+            changed.push(format!("{candidates} keyword candidates"));
+        }
         let (mut shared, mut same) = (0usize, 0usize);
         for (q, old) in queries.iter().zip(&before) {
             let new = top(&engine, q)?;
@@ -384,7 +403,8 @@ fn main() -> Result<()> {
             same += usize::from(&new == old);
         }
         println!(
-            "fusion depth {depth}: hybrid top 10 shares {:.2} of 10 papers with depth 100 on average; {same} of {} lists identical",
+            "{}: hybrid top 10 shares {:.2} of 10 papers with the defaults' on average; {same} of {} lists identical",
+            changed.join(", "),
             shared as f64 / queries.len() as f64,
             queries.len()
         );
@@ -392,7 +412,7 @@ fn main() -> Result<()> {
     for mode in modes {
         let run = |q: &String| -> Result<Duration> {
             let t = Instant::now();
-            let r = engine.search(&SearchRequest { text: q.clone(), mode, limit: 10, ..Default::default() })?;
+            let r = engine.search(&SearchRequest { text: q.clone(), mode, limit, ..Default::default() })?;
             std::hint::black_box(r);
             Ok(t.elapsed())
         };
@@ -424,7 +444,7 @@ fn main() -> Result<()> {
             let t = Instant::now();
             let kq = papertide_search::keyword::KeywordQuery {
                 typing: false,
-                ..papertide_search::keyword::KeywordQuery::new(q.as_str(), 10)
+                ..papertide_search::keyword::KeywordQuery::new(q.as_str(), limit)
             };
             std::hint::black_box(engine.keyword().search(&kq)?);
             Ok(t.elapsed())

@@ -28,7 +28,7 @@ use papertide_store::Store;
 
 use crate::embed::{model::ModelFiles, Embedder, MiniLmEmbedder};
 use crate::fusion::{fuse, Fusion, Ranked};
-use crate::keyword::{Filters, KeywordIndex, KeywordQuery};
+use crate::keyword::{rescore, Filters, KeywordIndex, KeywordQuery};
 use crate::vector::{AutoIndex, AutoIndexConfig, Element, VectorIndex};
 use crate::SearchError;
 
@@ -137,6 +137,9 @@ pub struct SearchEngine {
     fusion: Fusion,
     /// Most candidates each list contributes to a hybrid ranking ([`FUSION_DEPTH`]).
     fusion_depth: usize,
+    /// Phase-one candidates of the keyword list a hybrid search fuses; `None`: as many as a
+    /// keyword page of the same end rescores ([`crate::keyword::rescore::depth`]).
+    fused_keyword_candidates: Option<usize>,
     /// Embeds search queries, one worker per core, batching queries that arrive together
     /// ([`batcher`]). Bulk embedding uses the embedder directly, on all threads.
     queries: Option<batcher::QueryBatcher>,
@@ -213,6 +216,7 @@ impl SearchEngine {
             model_name: MODEL_NAME.to_string(),
             fusion: options.fusion,
             fusion_depth: FUSION_DEPTH,
+            fused_keyword_candidates: None,
             queries: query_batcher(&embedder),
             embedder,
             version: Default::default(),
@@ -251,6 +255,7 @@ impl SearchEngine {
             model_name: MODEL_NAME.to_string(),
             fusion,
             fusion_depth: FUSION_DEPTH,
+            fused_keyword_candidates: None,
             version: Default::default(),
             vectors_seen: Default::default(),
             bulk_after: sync::MERGE_AFTER,
@@ -276,6 +281,14 @@ impl SearchEngine {
     /// the fused top 10). A page deeper than `depth` still gets all it asks for.
     pub fn with_fusion_depth(mut self, depth: usize) -> SearchEngine {
         self.fusion_depth = depth.max(1);
+        self
+    }
+
+    /// The same engine with the keyword list of a hybrid search ranked from `candidates`
+    /// phase-one candidates instead of as many as a keyword page rescores (benchmarks: 400
+    /// was the depth before it was tied to the page, see docs/SCALE.md).
+    pub fn with_fused_keyword_candidates(mut self, candidates: usize) -> SearchEngine {
+        self.fused_keyword_candidates = Some(candidates);
         self
     }
 
@@ -329,9 +342,17 @@ impl SearchEngine {
             Mode::Keyword => self.keyword_ranking(&req.text, req.typing, &req.filters, want, None)?,
             Mode::Semantic => self.semantic_ranking(&req.text, &req.filters, want)?,
             Mode::Hybrid => {
-                // The keyword search runs while the query is embedded.
+                // The keyword list is ranked from the candidates a keyword page ending at
+                // `want` rescores, so its head is that page, rather than from four times
+                // the fusion depth: a paper that bonuses would lift from below them could
+                // only reach the list's tail, where it weighs little in the fused ranking,
+                // and the deeper phase one made the keyword side of a hybrid search slower
+                // than a keyword search (docs/SCALE.md). The keyword search runs while the
+                // query is embedded.
+                let candidates = self.fused_keyword_candidates.unwrap_or_else(|| rescore::depth(want));
                 let (kw, sem) = std::thread::scope(|scope| {
-                    let kw = scope.spawn(|| self.keyword_ranking(&req.text, req.typing, &req.filters, depth, None));
+                    let kw = scope
+                        .spawn(|| self.keyword_ranking(&req.text, req.typing, &req.filters, depth, Some(candidates)));
                     let sem = self.semantic_ranking(&req.text, &req.filters, depth);
                     (kw.join(), sem)
                 });

@@ -186,6 +186,24 @@ fn a_fusion_depth_shallower_than_the_page_still_fills_it() {
     assert_eq!(ids(&shallow.hits)[0], ids(&deep.hits)[0]);
 }
 
+/// The same hybrid search twice gives the same hits with bit-identical scores; however few
+/// keyword candidates it is told to rank from, the page still fills.
+#[test]
+fn hybrid_search_repeats_itself_and_fills_the_page_from_few_keyword_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(engine) = embedded(store_in(dir.path()), dir.path()) else { return };
+    let query = "kernel attention for transformers";
+    let first = search(&engine, query, Mode::Hybrid);
+    let again = search(&engine, query, Mode::Hybrid);
+    let scored = |r: &papertide_search::engine::SearchResponse| -> Vec<(u64, u32)> {
+        r.hits.iter().map(|h| (h.key, h.score.to_bits())).collect()
+    };
+    assert_eq!(scored(&first), scored(&again));
+    let engine = engine.with_fused_keyword_candidates(1);
+    let few = search(&engine, query, Mode::Hybrid);
+    assert_eq!(few.hits.len(), first.hits.len(), "{:?}", ids(&few.hits));
+}
+
 #[test]
 fn semantic_results_obey_filters() {
     let dir = tempfile::tempdir().unwrap();
