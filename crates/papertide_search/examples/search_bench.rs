@@ -305,7 +305,8 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let mut engine = SearchEngine::open(store.clone(), &options)?;
     // Experiments: PT_TUNING=no-most,no-title-phrase,no-author-phrase turns ranking bonuses off;
-    // single-phase runs plain queries as one combined query.
+    // single-phase runs plain queries as one combined query; wand runs phase one with
+    // tantivy's block-max WAND instead of MaxScore (same candidates).
     if let Ok(knobs) = std::env::var("PT_TUNING") {
         let mut t = papertide_search::keyword::Tuning::default();
         for k in knobs.split(',') {
@@ -315,6 +316,7 @@ fn main() -> Result<()> {
                 "no-author-phrase" => t.author_phrase_boost = 0.0,
                 "require-most" => t.require_most_terms = true,
                 "single-phase" => t.two_phase = false,
+                "wand" => t.maxscore = false,
                 other => bail!("unknown PT_TUNING knob {other}"),
             }
         }

@@ -65,6 +65,10 @@ pub struct Tuning {
     /// Run plain queries in two phases ([`rescore`]): same scores, much faster on large
     /// indexes. Off: one combined query (for comparison).
     pub two_phase: bool,
+    /// Phase one finds its candidates with MaxScore ([`maxscore`]); off: with tantivy's
+    /// block-max WAND over the union of the term queries, as before 2026-12-02 (same
+    /// candidates, for comparison: `search_bench` with `PT_TUNING=wand`).
+    pub maxscore: bool,
 }
 
 impl Default for Tuning {
@@ -80,6 +84,7 @@ impl Default for Tuning {
             title_phrase_slop: 1,
             author_phrase_boost: 4.0,
             two_phase: true,
+            maxscore: true,
         }
     }
 }

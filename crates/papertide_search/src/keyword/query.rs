@@ -164,6 +164,8 @@ fn bonuses(f: &Fields, tuning: &Tuning, parsed: &ParsedText, words: &[Box<dyn Qu
 pub struct TwoPhase {
     /// The first phase: BM25 over title, authors and abstract, as (term, boost) pairs.
     pub base: Vec<(Term, f32)>,
+    /// Phase one by MaxScore ([`Tuning::maxscore`]), else block-max WAND over the union.
+    pub maxscore: bool,
     /// Per word, its term queries (one per field): a document matches the word when it
     /// matches any of them.
     pub word_terms: Vec<Vec<Box<dyn Query>>>,
@@ -199,6 +201,7 @@ pub fn build_two_phase(parsed: &ParsedText, filters: &Filters, fields: &Fields, 
     let most_boost = if n >= 2 { tuning.most_terms_boost.max(0.0) } else { 0.0 };
     Some(TwoPhase {
         base,
+        maxscore: tuning.maxscore,
         word_terms: matching,
         most: min_should_match(n),
         most_boost,

@@ -14,7 +14,8 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::query::{EnableScoring, Scorer};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Query, Scorer, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
 
 use super::parallel;
@@ -41,7 +42,21 @@ pub fn search(
     threads: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     let end = offset.saturating_add(limit);
-    let mut top = parallel::top_docs_by_terms(searcher, &two.base, depth.max(end), 0, threads)?;
+    let depth = depth.max(end);
+    let mut top = if two.maxscore {
+        parallel::top_docs_by_terms(searcher, &two.base, depth, 0, threads)?
+    } else {
+        let union = BooleanQuery::union(
+            two.base
+                .iter()
+                .map(|(term, boost)| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
+                    Box::new(BoostQuery::new(q, *boost)) as Box<dyn Query>
+                })
+                .collect(),
+        );
+        parallel::top_docs(searcher, &union, depth, 0, threads)?
+    };
     if !top.is_empty() && (two.most_boost > 0.0 || !two.bonuses.is_empty()) {
         add_bonuses(searcher, two, &mut top)?;
         top.sort_by(parallel::best_first);

@@ -317,6 +317,33 @@ fn pages_follow_each_other() {
     assert!(first.windows(2).all(|w| w[0].score >= w[1].score));
 }
 
+/// Phase one by MaxScore finds the pages block-max WAND finds, with the same scores (up to
+/// float rounding: the terms are summed in another order).
+#[test]
+fn maxscore_and_wand_give_the_same_pages() {
+    let index = &corpus().index;
+    let wand = KeywordIndex::open(index.path().unwrap())
+        .unwrap()
+        .with_tuning(papertide_search::keyword::Tuning { maxscore: false, ..Default::default() });
+    let queries = [
+        "graph neural networks for molecules",
+        "State-Grounded Multi-Agent Synthetic LiDAR-based Generation",
+        "why does softmax collapse at the edge of numerical stability",
+        "diffusion",
+        "Yang Liu",
+    ];
+    for text in queries {
+        for (limit, offset) in [(10, 0), (100, 0), (10, 30)] {
+            let q = KeywordQuery { offset, typing: false, ..KeywordQuery::new(text, limit) };
+            let (a, b) = (index.search(&q).unwrap(), wand.search(&q).unwrap());
+            assert_eq!(a.len(), b.len(), "{text}");
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x.score - y.score).abs() <= 1e-4 * y.score.abs().max(1.0), "{text}: {x:?} vs {y:?}");
+            }
+        }
+    }
+}
+
 /// A deeper list ranked from a page's phase-one candidates (what hybrid search fuses) starts
 /// with that page exactly; a candidate count below the list's end is raised to it.
 #[test]
