@@ -11,8 +11,9 @@
 //! - [`Tuning`]: field boosts and the multi-word match mode, to be tuned on CACM.
 //!
 //! The schema and text analysis are in [`schema`], the lenient query syntax in [`parse`], the
-//! shape of the tantivy query in [`query`], two-phase ranking of plain queries in [`rescore`], searching segments on several
-//! threads in [`parallel`]. Category filters match a category exactly or by its
+//! shape of the tantivy query in [`query`], two-phase ranking of plain queries in [`rescore`]
+//! (phase one by MaxScore, [`maxscore`]), searching segments on several threads in
+//! [`parallel`]. Category filters match a category exactly or by its
 //! archive: `cs` matches every `cs.*` paper, `cs.LG` only cs.LG (both case-insensitive).
 
 pub mod highlight;
