@@ -133,9 +133,14 @@ impl KeywordWriter {
     /// Merges the index's segments into `parts` of about equal size (at least one; fewer
     /// when there are fewer segments), waits until done and keeps the commit's cursor. Worth
     /// it after a bulk load: fewer term dictionaries to look words up in, and with one
-    /// segment per search thread a search runs on all of them ([`super::parallel`]). The
-    /// merges run at the same time; then the files of segments no longer used are removed
-    /// (also when nothing needed merging). Returns the number of segments before the merge.
+    /// segment per search thread a search runs on all of them ([`super::parallel`]). Returns
+    /// the number of segments before the merge.
+    ///
+    /// The merges run one after another, and after each the reader lets go of the segments
+    /// it merged away and their files are removed. A merge reads every page of its segments
+    /// through the memory map, so those pages count in the process's RSS for as long as the
+    /// segments are mapped: at 2.7M papers, merging both halves at once held the whole 4.3 GB
+    /// index mapped; one at a time holds half of it (docs/SCALE.md, "Peak memory").
     pub fn merge_into(&mut self, parts: usize) -> Result<usize, SearchError> {
         // Ids and sizes only: tantivy keeps the files of every segment whose `SegmentMeta` is
         // still alive anywhere, so holding the metas here would keep the merged-away files.
@@ -144,15 +149,25 @@ impl KeywordWriter {
             metas.iter().map(|m| (m.id(), m.num_docs())).collect()
         };
         let before = segments.len();
-        let groups = balanced_groups(segments, parts.max(1));
-        let merges: Vec<_> = groups.iter().filter(|g| g.len() > 1).map(|g| self.writer.merge(g)).collect();
-        for merge in merges {
-            merge.wait().map_err(err("merge segments"))?;
+        let mut merged = false;
+        for group in balanced_groups(segments, parts.max(1)).iter().filter(|g| g.len() > 1) {
+            self.writer.merge(group).wait().map_err(err("merge segments"))?;
+            self.release_merged()?;
+            merged = true;
         }
-        // Reload first: the reader's current searcher holds the merged-away segments.
+        if !merged {
+            // Files an earlier, interrupted merge may have left.
+            self.release_merged()?;
+        }
+        Ok(before)
+    }
+
+    /// Reloads the reader, whose current searcher holds (and maps) the segments merged
+    /// away, then removes the files no segment uses any more.
+    fn release_merged(&mut self) -> Result<(), SearchError> {
         self.reader.reload().map_err(err("reload"))?;
         self.writer.garbage_collect_files().wait().map_err(err("remove merged files"))?;
-        Ok(before)
+        Ok(())
     }
 
     /// Discards every change since the last commit.
