@@ -272,8 +272,47 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+const USAGE: &str = "usage: search_bench --data-dir DIR [--vectors f32|f16|int8] [--modes keyword,semantic,hybrid]
+                    [--keyword-threads N] [--limit N] [--fusion-depth N]
+                    [--fused-keyword-candidates N] [--merge]
+       search_bench --synthesize N --from REAL_DIR --data-dir DIR
+env: PAPERTIDE_MODEL_DIR (the model), PT_TUNING (comma-separated tuning knobs)
+Examples and what is measured: the header of crates/papertide_search/examples/search_bench.rs";
+
+/// Flags that take a value, and flags that do not.
+const VALUE_FLAGS: &[&str] = &[
+    "--data-dir", "--synthesize", "--from", "--vectors", "--keyword-threads", "--limit", "--modes",
+    "--fusion-depth", "--fused-keyword-candidates",
+];
+const SWITCHES: &[&str] = &["--merge"];
+
+/// Exits with the usage on `--help`, or with an error naming an unknown or valueless flag.
+fn check_args(args: &[String]) {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "--help" || a == "-h" {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        if VALUE_FLAGS.contains(&a) {
+            if i + 1 >= args.len() {
+                eprintln!("search_bench: {a} needs a value\n{USAGE}");
+                std::process::exit(2);
+            }
+            i += 2;
+        } else if SWITCHES.contains(&a) {
+            i += 1;
+        } else {
+            eprintln!("search_bench: unknown argument {a:?}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    check_args(&args);
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let data_dir = PathBuf::from(flag("--data-dir").context("--data-dir DIR is required")?);
     if let Some(n) = flag("--synthesize") {
