@@ -281,8 +281,15 @@ Examples and what is measured: the header of crates/papertide_search/examples/se
 
 /// Flags that take a value, and flags that do not.
 const VALUE_FLAGS: &[&str] = &[
-    "--data-dir", "--synthesize", "--from", "--vectors", "--keyword-threads", "--limit", "--modes",
-    "--fusion-depth", "--fused-keyword-candidates",
+    "--data-dir",
+    "--synthesize",
+    "--from",
+    "--vectors",
+    "--keyword-threads",
+    "--limit",
+    "--modes",
+    "--fusion-depth",
+    "--fused-keyword-candidates",
 ];
 const SWITCHES: &[&str] = &["--merge"];
 
