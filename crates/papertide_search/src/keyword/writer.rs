@@ -149,14 +149,13 @@ impl KeywordWriter {
             metas.iter().map(|m| (m.id(), m.num_docs())).collect()
         };
         let before = segments.len();
-        let mut merged = false;
-        for group in balanced_groups(segments, parts.max(1)).iter().filter(|g| g.len() > 1) {
-            self.writer.merge(group).wait().map_err(err("merge segments"))?;
-            self.release_merged()?;
-            merged = true;
-        }
-        if !merged {
+        let groups: Vec<_> = balanced_groups(segments, parts.max(1)).into_iter().filter(|g| g.len() > 1).collect();
+        if groups.is_empty() {
             // Files an earlier, interrupted merge may have left.
+            self.release_merged()?;
+        }
+        for group in &groups {
+            self.writer.merge(group).wait().map_err(err("merge segments"))?;
             self.release_merged()?;
         }
         Ok(before)
